@@ -1,0 +1,27 @@
+"""The composition root: `python app.py <sub-command>` (the same as `herobot <sub-command>`).
+
+It hands the Slack listeners (`handlers`), the scheduled jobs and the /metrics figures of each domain
+to the product (`bot`), so `bot` never imports `handlers`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    from bot.cli import main as cli_main
+    from bot.projects import metrics as project_metrics
+    from handlers import register_all
+
+    # Each domain's `register_jobs(scheduler)` goes in `jobs`, its `register_metrics(metrics)` in `metric_sources`.
+    return cli_main(
+        sys.argv[1:],
+        register=register_all,
+        jobs=[],
+        metric_sources=[project_metrics.register_metrics],
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Structured logs: one JSON object per line when standard error is not a terminal (a container, a log
+shipper), readable coloured lines on a terminal. Every `logging` logger of the bot and its libraries goes
+through structlog, so the request id, workspace (team_id), user and request kind bound for the current
+request (`bind_request`) appear on every line that request writes, in its listeners too.
+
+Logs go to standard error: standard output stays clean for `herobot manifest` and exports.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+import structlog
+
+_installed: logging.Handler | None = None
+
+QUIET_LOGGERS = {"alembic": logging.WARNING, "apscheduler": logging.WARNING, "aiohttp.access": logging.WARNING}
+
+
+def configure_logging(
+    *, stream: TextIO | None = None, json_lines: bool | None = None, level: int = logging.INFO
+) -> None:
+    if json_lines is None:
+        json_lines = not _is_terminal(stream or sys.stderr)
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: list[Any] = (
+        # A plain traceback string: no local variables (they may hold tokens) in the logs.
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        if json_lines
+        else [structlog.dev.ConsoleRenderer(colors=_is_terminal(stream or sys.stderr))]
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+    )
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    global _installed
+    # Only our own handler is replaced: others (a test runner's capture, say) are left in place.
+    if _installed is not None:
+        root.removeHandler(_installed)
+    _installed = handler
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name, quiet in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a test runner swaps it per test)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def new_request_id(proposed: str | None = None) -> str:
+    """A load balancer's X-Request-Id when it looks like one, so lines join up across systems; else a new id."""
+    if proposed and _REQUEST_ID.match(proposed):
+        return proposed
+    return uuid.uuid4().hex[:16]
+
+
+def current_request_id() -> str | None:
+    value = structlog.contextvars.get_contextvars().get("request_id")
+    return str(value) if value else None
+
+
+@contextmanager
+def bind_request(**ids: str | None) -> Iterator[None]:
+    """Bind ids for the current request (and tasks it spawns); unset values are left out."""
+    with structlog.contextvars.bound_contextvars(**{k: v for k, v in ids.items() if v}):
+        yield

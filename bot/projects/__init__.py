@@ -1,0 +1,1 @@
+"""HERO projects: customer-facing initiatives, logged, owned, followed from proposal to retirement."""

@@ -1,0 +1,36 @@
+"""What every listener, job and HTTP handler is given: configuration, the database, Slack, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.directory import Directory
+from bot.inflight import InFlight
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.workspaces import Workspaces
+from storage.db import Database
+from storage.models import utcnow
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    # The app-level client. Inside a request use the listener's `client`; in a job, `await client_for(team_id)`.
+    client: AsyncWebClient
+    directory: Directory
+    now: Callable[[], datetime] = field(default=utcnow)
+    metrics: Metrics = field(default_factory=Metrics)
+    workspaces: Workspaces | None = None
+    in_flight: InFlight = field(default_factory=InFlight)
+
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        """A client for one workspace, for work outside a request (see bot.workspaces)."""
+        if self.workspaces is None:
+            return self.client
+        return await self.workspaces.client_for(team_id)

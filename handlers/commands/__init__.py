@@ -1,0 +1,11 @@
+"""Slash commands, one module per command."""
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.runtime import Runtime
+from handlers.commands import hero, risk
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    hero.register(app, runtime)
+    risk.register(app, runtime)

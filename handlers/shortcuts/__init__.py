@@ -1,0 +1,10 @@
+"""Global and message shortcuts, one module per domain."""
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.runtime import Runtime
+from handlers.shortcuts import projects
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    projects.register(app, runtime)

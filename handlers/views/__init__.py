@@ -1,0 +1,11 @@
+"""Modal submissions (view_submission), one module per domain."""
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.runtime import Runtime
+from handlers.views import projects, risk
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    projects.register(app, runtime)
+    risk.register(app, runtime)

@@ -1,0 +1,1 @@
+"""Persistence: the engine, units of work, table models and the repositories that hold every query."""

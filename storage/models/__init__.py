@@ -1,0 +1,26 @@
+"""All table models, imported here so `Base.metadata` knows every table (Alembic reads it)."""
+
+from storage.models.base import Base, TeamScoped, UTCDateTime, utcnow
+from storage.models.core import AuditEvent, CompactAcceptance, ProcessedEvent
+from storage.models.oauth import slack_bots, slack_installations, slack_oauth_states
+from storage.models.projects import Project, ProjectMember, ProjectNote
+from storage.models.risk import RiskAssessment, RiskChecklistVersion, RiskReviewCard
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "CompactAcceptance",
+    "ProcessedEvent",
+    "Project",
+    "ProjectMember",
+    "ProjectNote",
+    "RiskAssessment",
+    "RiskChecklistVersion",
+    "RiskReviewCard",
+    "TeamScoped",
+    "UTCDateTime",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
+    "utcnow",
+]

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import CompactAcceptance, Project, ProjectMember, ProjectNote
+
+
+class ProjectRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, project: Project) -> None:
+        self.session.add(project)
+
+    def add_note(self, note: ProjectNote) -> None:
+        self.session.add(note)
+
+    async def get(self, team_id: str, project_id: int, *, for_update: bool = False) -> Project | None:
+        statement = (
+            select(Project)
+            .where(Project.team_id == team_id, Project.id == project_id)
+            .options(selectinload(Project.members))
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    async def list(
+        self,
+        team_id: str,
+        *,
+        involving: str | None = None,
+        stages: Sequence[str] | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[Sequence[Project], int]:
+        """Newest first, with the total count for paging."""
+        conditions = [Project.team_id == team_id]
+        if involving:
+            member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == involving)
+            conditions.append(or_(Project.owner_id == involving, Project.id.in_(member_of)))
+        if stages:
+            conditions.append(Project.stage.in_(list(stages)))
+        total = await self.session.scalar(select(func.count()).select_from(Project).where(*conditions))
+        rows = await self.session.scalars(
+            select(Project)
+            .where(*conditions)
+            .options(selectinload(Project.members))
+            .order_by(Project.created_at.desc(), Project.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return rows.all(), int(total or 0)
+
+    async def notes(self, team_id: str, project_id: int, limit: int = 50) -> Sequence[ProjectNote]:
+        rows = await self.session.scalars(
+            select(ProjectNote)
+            .where(ProjectNote.team_id == team_id, ProjectNote.project_id == project_id)
+            .order_by(ProjectNote.created_at.desc(), ProjectNote.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(rows.all()))
+
+    async def count_by(self, team_id: str, column: str) -> dict[str, int]:
+        field = getattr(Project, column)
+        rows = await self.session.execute(select(field, func.count()).where(Project.team_id == team_id).group_by(field))
+        return {str(key): int(count) for key, count in rows.all()}
+
+    async def count_by_stage_in_all_workspaces(self) -> dict[str, int]:
+        """For /metrics only: an operator's figure across workspaces, never shown to a user."""
+        rows = await self.session.execute(select(Project.stage, func.count()).group_by(Project.stage))
+        return {str(stage): int(count) for stage, count in rows.all()}
+
+    async def has_accepted_compact(self, team_id: str, user_id: str) -> bool:
+        found = await self.session.get(CompactAcceptance, (team_id, user_id))
+        return found is not None
+
+    def accept_compact(self, team_id: str, user_id: str) -> None:
+        self.session.add(CompactAcceptance(team_id=team_id, user_id=user_id))
