@@ -1,6 +1,14 @@
 """All table models, imported here so `Base.metadata` knows every table (Alembic reads it)."""
 
 from storage.models.base import Base, TeamScoped, UTCDateTime, utcnow
+from storage.models.complaints import (
+    Complaint,
+    ComplaintNote,
+    ComplaintTag,
+    CrisisAlert,
+    RoundRobinCursor,
+    RoutingRule,
+)
 from storage.models.core import AuditEvent, CompactAcceptance, ProcessedEvent
 from storage.models.oauth import slack_bots, slack_installations, slack_oauth_states
 from storage.models.projects import Project, ProjectMember, ProjectNote
@@ -10,6 +18,10 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CompactAcceptance",
+    "Complaint",
+    "ComplaintNote",
+    "ComplaintTag",
+    "CrisisAlert",
     "ProcessedEvent",
     "Project",
     "ProjectMember",
@@ -17,6 +29,8 @@ __all__ = [
     "RiskAssessment",
     "RiskChecklistVersion",
     "RiskReviewCard",
+    "RoundRobinCursor",
+    "RoutingRule",
     "TeamScoped",
     "UTCDateTime",
     "slack_bots",
