@@ -1,0 +1,1 @@
+"""Social complaints: capture (shortcut, reaction, command, ingestion API), routing, follow-up, crisis alerts."""
