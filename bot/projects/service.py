@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,9 +98,11 @@ def _require_change_rights(actor: Actor, project: Project) -> None:
         )
 
 
-async def create_project(session: AsyncSession, actor: Actor, draft: ProjectDraft) -> Project:
+async def create_project(
+    session: AsyncSession, actor: Actor, draft: ProjectDraft, now: datetime | None = None
+) -> Project:
     clean = draft.validated()
-    now = utcnow()
+    now = now or utcnow()
     project = Project(
         team_id=actor.team_id,
         title=clean.title,
@@ -125,6 +128,7 @@ async def create_project(session: AsyncSession, actor: Actor, draft: ProjectDraf
             author_id=actor.user_id,
             kind="created",
             to_stage=Stage.PROPOSED.value,
+            created_at=now,
         )
     )
     AuditRepository(session).record(
@@ -138,7 +142,9 @@ async def create_project(session: AsyncSession, actor: Actor, draft: ProjectDraf
     return project
 
 
-async def update_details(session: AsyncSession, actor: Actor, project_id: int, draft: ProjectDraft) -> Project:
+async def update_details(
+    session: AsyncSession, actor: Actor, project_id: int, draft: ProjectDraft, now: datetime | None = None
+) -> Project:
     clean = draft.validated()
     project = await _locked(session, actor, project_id)
     before = snapshot(project)
@@ -149,7 +155,7 @@ async def update_details(session: AsyncSession, actor: Actor, project_id: int, d
     project.success_measure = clean.success_measure
     project.council_id = clean.council_id
     project.members = [ProjectMember(user_id=u) for u in clean.members if u != project.owner_id]
-    project.updated_at = utcnow()
+    project.updated_at = now or utcnow()
     AuditRepository(session).record(
         team_id=actor.team_id,
         entity_type="project",
@@ -162,17 +168,21 @@ async def update_details(session: AsyncSession, actor: Actor, project_id: int, d
     return project
 
 
-async def add_note(session: AsyncSession, actor: Actor, project_id: int, text: str) -> ProjectNote:
+async def add_note(
+    session: AsyncSession, actor: Actor, project_id: int, text: str, now: datetime | None = None
+) -> ProjectNote:
     body = clean_text(text)
     if not body:
         raise InvalidInput("Write the progress note after the project ID.", "note")
     if len(body) > NOTE_MAX:
         raise InvalidInput(f"Keep a progress note under {NOTE_MAX} characters.", "note")
     project = await _locked(session, actor, project_id)
-    now = utcnow()
+    now = now or utcnow()
     project.last_activity_at = now
     project.updated_at = now
-    note = ProjectNote(team_id=actor.team_id, project_id=project.id, author_id=actor.user_id, kind="note", body=body)
+    note = ProjectNote(
+        team_id=actor.team_id, project_id=project.id, author_id=actor.user_id, kind="note", body=body, created_at=now
+    )
     ProjectRepository(session).add_note(note)
     AuditRepository(session).record(
         team_id=actor.team_id,
@@ -194,7 +204,7 @@ class StageChange:
 
 
 async def change_stage(
-    session: AsyncSession, actor: Actor, project_id: int, target: Stage, note: str = ""
+    session: AsyncSession, actor: Actor, project_id: int, target: Stage, note: str = "", now: datetime | None = None
 ) -> StageChange:
     project = await _locked(session, actor, project_id)
     current = Stage(project.stage)
@@ -211,7 +221,7 @@ async def change_stage(
             f"{label(project)} cannot launch yet: its latest IT risk assessment must be approved first. "
             f"Start one with `/risk start {label(project)}`."
         )
-    now = utcnow()
+    now = now or utcnow()
     project.stage = target.value
     project.updated_at = now
     project.last_activity_at = now
@@ -226,6 +236,7 @@ async def change_stage(
             body=clean_text(note)[:NOTE_MAX],
             from_stage=current.value,
             to_stage=target.value,
+            created_at=now,
         )
     )
     AuditRepository(session).record(

@@ -90,7 +90,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         async with answering(body, client, respond):
             actor = await actor_of(runtime, client, body)
             async with runtime.database.unit_of_work() as session:
-                change = await service.change_stage(session, actor, int(project_id), stage)
+                change = await service.change_stage(session, actor, int(project_id), stage, now=runtime.now())
                 notes = await service.project_notes(session, actor.team_id, change.project.id)
             await _refresh(runtime, body, client, respond, change.project, notes, actor)
             await announce_stage(runtime, client, change, actor.user_id)

@@ -54,7 +54,7 @@ async def _new(runtime: Runtime, body: dict[str, Any], title: str, client: Async
         return CommandReply()
     actor = await actor_of(runtime, client, body)
     async with runtime.database.unit_of_work() as session:
-        project = await service.create_project(session, actor, ProjectDraft(title=title))
+        project = await service.create_project(session, actor, ProjectDraft(title=title), now=runtime.now())
         accepted = await service.has_accepted_compact(session, actor.team_id, actor.user_id)
     return CommandReply(
         project_views.created_confirmation(project, needs_details=True, remind_compact=not accepted),
@@ -94,7 +94,7 @@ async def _update(runtime: Runtime, body: dict[str, Any], rest: str, client: Asy
         return usage("Name the project and write the note, e.g. `/hero update HERO-12 answered 40 tweets`.")
     actor = await actor_of(runtime, client, body)
     async with runtime.database.unit_of_work() as session:
-        added = await service.add_note(session, actor, project_id, note)
+        added = await service.add_note(session, actor, project_id, note, now=runtime.now())
         project = await service.get_project(session, actor.team_id, project_id)
     return CommandReply(project_views.note_added(project, added.body))
 
@@ -109,7 +109,7 @@ async def _stage(runtime: Runtime, body: dict[str, Any], rest: str, client: Asyn
         )
     actor = await actor_of(runtime, client, body)
     async with runtime.database.unit_of_work() as session:
-        change = await service.change_stage(session, actor, project_id, stage, note)
+        change = await service.change_stage(session, actor, project_id, stage, note, now=runtime.now())
     name = format_id(Kind.PROJECT, project_id)
     text = f":white_check_mark: {name} moved from *{change.from_stage.value}* to *{change.to_stage.value}*."
     return CommandReply({"text": text}, follow_up=lambda: announce_stage(runtime, client, change, user_of(body)))

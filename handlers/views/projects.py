@@ -37,7 +37,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         draft = draft_from_state(view["state"]["values"])
         try:
             async with runtime.database.unit_of_work() as session:
-                project = await service.create_project(session, actor, draft)
+                project = await service.create_project(session, actor, draft, now=runtime.now())
                 accepted = await service.has_accepted_compact(session, actor.team_id, actor.user_id)
         except UserError as error:
             await _refuse(ack, error, "title")
@@ -57,7 +57,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         try:
             async with runtime.database.unit_of_work() as session:
                 project = await service.update_details(
-                    session, actor, project_id, draft_from_state(view["state"]["values"])
+                    session, actor, project_id, draft_from_state(view["state"]["values"]), now=runtime.now()
                 )
         except UserError as error:
             await _refuse(ack, error, "title")
@@ -76,7 +76,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         try:
             async with runtime.database.unit_of_work() as session:
-                await service.add_note(session, actor, project_id, note)
+                await service.add_note(session, actor, project_id, note, now=runtime.now())
                 project = await service.get_project(session, actor.team_id, project_id)
                 notes = await service.project_notes(session, actor.team_id, project_id)
         except UserError as error:

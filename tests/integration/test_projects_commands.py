@@ -141,3 +141,26 @@ async def test_forged_signature_is_refused_and_reaches_no_handler(harness: Harne
 async def test_healthz_reports_a_migrated_database(harness: Harness) -> None:
     response = await harness.get("/healthz")
     assert response.status == 200
+
+
+async def test_project_times_follow_the_bots_clock(harness: Harness) -> None:
+    """Digests count projects by when they were started and launched: those times come from the bot's clock."""
+    from datetime import UTC, datetime
+
+    started = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    harness.hero.runtime.now = lambda: started
+    await harness.slack.slash(demo.MAYA, "/hero", "new Answer delayed-refund tweets")
+    later = datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
+    harness.hero.runtime.now = lambda: later
+    await harness.slack.slash(demo.MAYA, "/hero", "update HERO-1 Drafted the reply templates.")
+    await harness.slack.slash(demo.MAYA, "/hero", "stage HERO-1 active")
+    async with harness.database.unit_of_work() as session:
+        project = (await session.scalars(select(Project))).one()
+        notes = (await session.scalars(select(ProjectNote).order_by(ProjectNote.id))).all()
+    assert project.created_at == started
+    assert (project.updated_at, project.last_activity_at) == (later, later)
+    assert [(note.kind, note.created_at) for note in notes] == [
+        ("created", started),
+        ("note", later),
+        ("stage", later),
+    ]
