@@ -9,7 +9,7 @@ from typing import Any
 from bot.complaints.ids import ComplaintAction
 from bot.ids import ProjectAction
 
-SLASH_COMMANDS: list[dict[str, str]] = [
+SLASH_COMMANDS: list[dict[str, Any]] = [
     {
         "command": "/hero",
         "description": "Log and follow HERO projects",
@@ -18,6 +18,8 @@ SLASH_COMMANDS: list[dict[str, str]] = [
     {
         "command": "/complaint",
         "description": "Log, route and follow up social-media complaints",
+        # Slack sends @mentions as <@U…|name>, so `assign COMP-12 @maya` names a person unambiguously.
+        "should_escape": True,
         "usage_hint": "add <link or text> | list [open|mine|overdue|tag:<tag>] | show COMP-12 | assign COMP-12 @user | respond COMP-12 <note> | resolve COMP-12 <note> | dismiss COMP-12 <reason> | link COMP-12 HERO-3 | rules | help",
     },
     {

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import blocks as bk
+from bot.complaints.fields import normalise_tags
 from bot.complaints.ids import SNOOZE_CHOICES, ComplaintAction, ComplaintModalMeta
 from bot.complaints.service import (
     ComplaintDetail,
@@ -163,7 +164,7 @@ def draft_from_state(values: dict[str, dict[str, Any]]) -> ComplaintDraft:
         network=chosen("network", "other"),
         author=value("author").get("value") or "",
         severity=chosen("severity", "medium"),
-        tags=[value("tags").get("value") or ""],
+        tags=normalise_tags(value("tags").get("value") or ""),
         region=value("region").get("value") or None,
     )
 
@@ -286,7 +287,10 @@ def owner_card(complaint: Complaint, tags: Sequence[str], now: datetime) -> dict
     buttons = complaint_actions(complaint)
     if buttons:
         blocks.append(buttons)
-    blocks.append(bk.context(f"`/complaint show {name}` shows the whole trail."))
+    footer = [f"`/complaint show {name}` shows the whole trail."]
+    if complaint.snoozed_until and complaint.status in ("new", "assigned", "responded"):
+        footer.insert(0, f":zzz: Snoozed until {bk.slack_date(complaint.snoozed_until)}")
+    blocks.append(bk.context(*footer))
     return bk.message(f"{name}: {complaint.status}", blocks)
 
 

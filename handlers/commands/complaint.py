@@ -88,7 +88,7 @@ async def _show(runtime: Runtime, body: dict[str, Any], rest: str, client: Async
 
 async def _assign(runtime: Runtime, body: dict[str, Any], rest: str, client: AsyncWebClient) -> CommandReply:
     target, person, note = split_words(rest, 3)
-    complaint_id, owner_id = _complaint_id(target), parse_user_mention(person)
+    complaint_id, owner_id = _complaint_id(target), parse_user_mention(person.removeprefix("@"))
     if complaint_id is None or owner_id is None:
         return usage(runtime, "Name the complaint and the person, e.g. `/complaint assign COMP-12 @maya`.")
     actor = await actor_of(runtime, client, body)
