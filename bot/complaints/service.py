@@ -34,7 +34,7 @@ from bot.permissions import Actor
 from bot.runtime import Runtime
 from bot.settings import SEVERITIES
 from bot.text import clean_text, one_line
-from storage.models import Complaint, ComplaintNote, ComplaintTag, Project
+from storage.models import Complaint, ComplaintNote, Project
 from storage.repositories.audit import AuditRepository
 from storage.repositories.complaints import OPEN_STATUSES, ComplaintRepository
 
@@ -170,7 +170,7 @@ async def log_complaints(
             team_id=team_id,
             network=draft.network,
             url=draft.url,
-            url_key=url_key(draft.url),
+            url_key=next((value for kind, value in keys if kind == "url"), None),
             external_id=draft.external_id,
             slack_channel=draft.slack_channel if draft.slack_ts else None,
             slack_ts=draft.slack_ts if draft.slack_channel else None,
@@ -191,28 +191,38 @@ async def log_complaints(
         fresh.append((complaint, draft))
         slots.append(complaint)
     if fresh:
-        session.add_all(complaint for complaint, _ in fresh)
-        await session.flush()
-        session.add_all(
-            ComplaintTag(complaint_id=complaint.id, tag=tag, team_id=team_id, created_at=now)
-            for complaint, draft in fresh
-            for tag in draft.tags
+        # Core bulk statements: a batch of a thousand is a handful of round trips, not thousands.
+        await repository.insert_many([complaint for complaint, _ in fresh])
+        await repository.insert_tags(
+            [
+                {"complaint_id": complaint.id, "tag": tag, "team_id": team_id, "created_at": now}
+                for complaint, draft in fresh
+                for tag in draft.tags
+            ]
         )
     fresh_tags = {id(complaint): list(draft.tags) for complaint, draft in fresh}
     routes: dict[int, routing.Route] = {}
-    audit = AuditRepository(session)
+    trail: list[dict[str, Any]] = []
     for complaint, draft in fresh:
         chosen = await routing.route(session, runtime, client, complaint, draft.tags)
         _apply_route(complaint, chosen)
         routes[id(complaint)] = chosen
-        audit.record(
-            team_id=team_id,
-            entity_type="complaint",
-            entity_id=complaint.id,
-            action="created",
-            actor_id=created_by,
-            after={**snapshot(complaint, draft.tags), "source": complaint.source, "rule_id": chosen.rule_id},
+        after = {**snapshot(complaint, draft.tags), "source": complaint.source, "rule_id": chosen.rule_id}
+        trail.append(
+            {
+                "team_id": team_id,
+                "entity_type": "complaint",
+                "entity_id": complaint.id,
+                "action": "created",
+                "actor_id": created_by,
+                "before": None,
+                "after": after,
+                "created_at": now,
+            }
         )
+    if fresh:
+        await repository.save_routes([complaint for complaint, _ in fresh])
+        await AuditRepository(session).record_many(trail)
     stored_tags = await repository.tags_of(sorted({c.id for c in slots if id(c) not in fresh_tags}))
     answered: set[int] = set()
     answers: list[Logged] = []
