@@ -96,7 +96,12 @@ def urls_in(text: str) -> list[str]:
     """Links in a Slack message's text, `<https://…|label>` and bare alike, in order."""
     found = [match[1] for match in _SLACK_LINK.finditer(text or "")]
     found += [match[1].rstrip(".,;:!?)") for match in _BARE_URL.finditer(text or "")]
-    return list(dict.fromkeys(found))
+    # Slack escapes & < > inside message text, links included.
+    return list(dict.fromkeys(_unescape(link) for link in found))
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def complaint_url_in(text: str) -> str | None:
@@ -121,5 +126,4 @@ def handle_in(text: str, url: str | None = None) -> str:
 
 def slack_text_to_plain(text: str) -> str:
     """A Slack message's text as a person reads it: links shown as their URL, entities unescaped."""
-    plain = _SLACK_LINK.sub(lambda m: m[1], text or "")
-    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return _unescape(_SLACK_LINK.sub(lambda m: m[1], text or ""))

@@ -38,7 +38,7 @@ Reacting with :{emoji}: to a message, or the message shortcut *Log social compla
 Statuses: new → assigned → responded → resolved, or dismissed. The owner or an admin acts on a complaint."""
 
 STATUS_EMOJI = {
-    "new": ":new:",
+    "new": ":inbox_tray:",
     "assigned": ":bust_in_silhouette:",
     "responded": ":speech_balloon:",
     "resolved": ":white_check_mark:",
@@ -274,7 +274,7 @@ def owner_card(complaint: Complaint, tags: Sequence[str], now: datetime) -> dict
     """The owner's direct message: the complaint and its buttons; updated after every action."""
     name = label(complaint)
     if complaint.status in ("resolved", "dismissed"):
-        head = f"{status_badge(complaint.status)} *{name}* is {complaint.status}."
+        head = f"{STATUS_EMOJI[complaint.status]} *{name}* is {complaint.status}."
     elif complaint.status == "responded":
         head = f":speech_balloon: *{name}* — responded; resolve it once the customer is helped."
     else:

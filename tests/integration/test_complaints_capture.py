@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import func, select
 
 from bot.complaints.ids import ComplaintAction
@@ -148,3 +151,28 @@ async def test_a_message_the_bot_cannot_read_is_not_logged_and_the_reactor_is_to
     assert await complaints(harness) == []
     dm = harness.fake.messages[harness.fake.dm_channel(demo.MAYA)]
     assert "could not read the message" in dm[-1].text
+
+
+async def test_a_concurrent_insert_of_the_same_post_is_read_back_not_duplicated(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.complaints.service import ComplaintDraft
+    from handlers.complaints_flow import log_drafts
+    from storage.repositories.complaints import ComplaintRepository
+
+    runtime = harness.hero.runtime
+    draft = ComplaintDraft(text="late", url="https://x.com/a/status/77", network="twitter").validated()
+    first = await log_drafts(runtime, runtime.client, demo.TEAM_ID, demo.MAYA, [draft])
+    real = ComplaintRepository.find_known
+    calls: list[int] = []
+
+    async def misses_once(self: ComplaintRepository, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return [] if len(calls) == 1 else await real(self, *args, **kwargs)
+
+    # As if another instance committed the same post between our look-up and our insert.
+    monkeypatch.setattr(ComplaintRepository, "find_known", misses_once)
+    second = await log_drafts(runtime, runtime.client, demo.TEAM_ID, demo.LEO, [draft])
+    assert len(calls) == 2
+    assert second[0].created is False and second[0].complaint.id == first[0].complaint.id
+    assert len(await complaints(harness)) == 1
