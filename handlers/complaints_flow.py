@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import IntegrityError
 
-from bot.complaints import crisis, service
+from bot.complaints import crisis, lifecycle, service
 from bot.complaints import views as complaint_views
 from bot.complaints.service import ComplaintDraft, Logged
 from bot.runtime import Runtime
@@ -100,7 +100,7 @@ async def refresh_owner_card(runtime: Runtime, client: AsyncWebClient, complaint
 
 
 async def after_change(
-    runtime: Runtime, client: AsyncWebClient, change: service.Change, *, previous_card: tuple[str, str] | None = None
+    runtime: Runtime, client: AsyncWebClient, change: lifecycle.Change, *, previous_card: tuple[str, str] | None = None
 ) -> None:
     """Tell whoever needs to know: a new owner gets a card (the old card says who has it now), else the card updates."""
     complaint = change.complaint

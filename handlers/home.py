@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.complaints import service as complaints
+from bot.complaints import queries as complaint_queries
 from bot.complaints import views as complaint_views
 from bot.home import home_view
 from bot.projects import service as projects
@@ -24,7 +24,7 @@ async def publish_home(runtime: Runtime, client: AsyncWebClient, team_id: str, u
         page = await projects.list_projects(session, actor, "mine", limit=10)
         accepted = await projects.has_accepted_compact(session, team_id, user_id)
         risk = await risk_review.home(session, actor, page.projects)
-        assigned = await complaints.home(session, actor, runtime.now())
+        assigned = await complaint_queries.home(session, actor, runtime.now())
     sections = [
         project_views.home_section(page.projects, page.total, accepted_compact=accepted),
         complaint_views.home_section(assigned),

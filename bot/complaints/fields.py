@@ -108,7 +108,8 @@ def complaint_url_in(text: str) -> str | None:
     """The post a message is about: the first link to a known social network, else the first link."""
     links = urls_in(text)
     social = [link for link in links if network_from_url(link)]
-    return (social or links or [None])[0]
+    chosen = social or links
+    return chosen[0] if chosen else None
 
 
 def handle_in(text: str, url: str | None = None) -> str:

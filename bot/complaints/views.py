@@ -9,15 +9,8 @@ from typing import Any
 from bot import blocks as bk
 from bot.complaints.fields import normalise_tags
 from bot.complaints.ids import SNOOZE_CHOICES, ComplaintAction, ComplaintModalMeta
-from bot.complaints.service import (
-    ComplaintDetail,
-    ComplaintDraft,
-    ComplaintPage,
-    HomeComplaints,
-    Logged,
-    is_overdue,
-    label,
-)
+from bot.complaints.queries import ComplaintDetail, ComplaintPage, HomeComplaints, is_overdue
+from bot.complaints.service import ComplaintDraft, Logged, label
 from bot.ids import Kind, format_id
 from bot.networks import NETWORKS, network_label
 from bot.settings import SEVERITIES

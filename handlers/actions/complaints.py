@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.complaints import service
+from bot.complaints import lifecycle, queries, service
 from bot.complaints import views as complaint_views
 from bot.complaints.ids import ComplaintAction, ComplaintModalMeta
 from bot.errors import PermissionDenied, UserError
@@ -47,11 +47,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             actor = await actor_of(runtime, client, body)
             async with runtime.database.unit_of_work() as session:
                 before = await service.get_complaint(session, actor.team_id, complaint_id)
-                card = (before.owner_dm_channel, before.owner_dm_ts)
+                card = service.owner_card_of(before)
                 change = await change_of(session, actor, complaint_id)
-            from_card = _message_ts(body) is not None and _message_ts(body) == card[1]
-            previous = card if card[0] and card[1] else None
-            await after_change(runtime, client, change, previous_card=previous)  # type: ignore[arg-type]
+            from_card = card is not None and _message_ts(body) == card[1]
+            await after_change(runtime, client, change, previous_card=card)
             if not from_card:
                 await _refresh(runtime, body, client, respond, change.complaint, actor)
 
@@ -61,8 +60,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     ) -> None:
         await ack()
 
-        async def change(session: Any, actor: Actor, complaint_id: int) -> service.Change:
-            return await service.respond(session, actor, complaint_id, "", runtime.now())
+        async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
+            return await lifecycle.respond(session, actor, complaint_id, "", runtime.now())
 
         await act(body, action, respond, client, change)
 
@@ -72,8 +71,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     ) -> None:
         await ack()
 
-        async def change(session: Any, actor: Actor, complaint_id: int) -> service.Change:
-            return await service.resolve(session, actor, complaint_id, "", runtime.now())
+        async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
+            return await lifecycle.resolve(session, actor, complaint_id, "", runtime.now())
 
         await act(body, action, respond, client, change)
 
@@ -83,11 +82,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     ) -> None:
         await ack()
 
-        async def change(session: Any, actor: Actor, complaint_id: int) -> service.Change:
+        async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
             current = await service.get_complaint(session, actor.team_id, complaint_id)
             if current.owner_id and current.owner_id != actor.user_id:
                 raise UserError(f"{service.label(current)} was already taken by <@{current.owner_id}>.")
-            return await service.assign(session, actor, complaint_id, actor.user_id, runtime.now())
+            return await lifecycle.assign(session, actor, complaint_id, actor.user_id, runtime.now())
 
         await act(body, action, respond, client, change)
 
@@ -100,8 +99,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if not owner_id:
             return
 
-        async def change(session: Any, actor: Actor, complaint_id: int) -> service.Change:
-            return await service.assign(session, actor, complaint_id, str(owner_id), runtime.now())
+        async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
+            return await lifecycle.assign(session, actor, complaint_id, str(owner_id), runtime.now())
 
         await act(body, action, respond, client, change)
 
@@ -112,11 +111,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         choice = str((action.get("selected_option") or {}).get("value") or "").partition(":")[2]
 
-        async def change(session: Any, actor: Actor, complaint_id: int) -> service.Change:
+        async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
             person = await runtime.directory.person(client, actor.team_id, actor.user_id)
             now = runtime.now()
-            until = service.snooze_until(choice, now, person.tz)
-            return await service.snooze(session, actor, complaint_id, until, now)
+            until = lifecycle.snooze_until(choice, now, person.tz)
+            return await lifecycle.snooze(session, actor, complaint_id, until, now)
 
         await act(body, action, respond, client, change)
 
@@ -131,7 +130,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         async with answering(body, client, respond):
             actor = await actor_of(runtime, client, body)
             async with runtime.database.unit_of_work() as session:
-                shown = await service.detail(session, actor.team_id, complaint_id)
+                shown = await queries.detail(session, actor.team_id, complaint_id)
             modal = complaint_views.complaint_view_modal(
                 shown, runtime.now(), can_act=service.may_act(actor, shown.complaint)
             )
@@ -165,12 +164,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     ) -> None:
         await ack()
         filter_name, _, number = str(action.get("value") or "").partition("|")
-        parsed = service.parse_filter(f"{filter_name} page {number}")
+        parsed = queries.parse_filter(f"{filter_name} page {number}")
         if parsed is None:
             return
         actor = await actor_of(runtime, client, body)
         async with runtime.database.unit_of_work() as session:
-            shown = await service.list_complaints(session, actor, parsed[0], parsed[1], runtime.now())
+            shown = await queries.list_complaints(session, actor, parsed[0], parsed[1], runtime.now())
         await respond(replace_original=True, **complaint_views.complaint_list(shown))
 
 
@@ -187,7 +186,7 @@ async def _refresh(
     view = body.get("view") or {}
     if container.get("type") == "view" and view.get("type") == "modal":
         async with runtime.database.unit_of_work() as session:
-            shown = await service.detail(session, actor.team_id, complaint.id)
+            shown = await queries.detail(session, actor.team_id, complaint.id)
         modal = complaint_views.complaint_view_modal(shown, runtime.now(), can_act=service.may_act(actor, complaint))
         await client.views_update(view_id=view["id"], view=modal)
         await publish_home(runtime, client, actor.team_id, actor.user_id)
@@ -196,7 +195,7 @@ async def _refresh(
     elif body.get("response_url"):
         if container.get("is_ephemeral"):
             async with runtime.database.unit_of_work() as session:
-                shown = await service.detail(session, actor.team_id, complaint.id)
+                shown = await queries.detail(session, actor.team_id, complaint.id)
             detail = complaint_views.complaint_detail(shown, runtime.now(), can_act=service.may_act(actor, complaint))
             await respond(replace_original=True, **detail)
         else:

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.complaints import service
+from bot.complaints import lifecycle, queries, service
 from bot.complaints import views as complaint_views
 from bot.complaints.capture import draft_from_command
 from bot.ids import Kind, parse_id, parse_user_mention
@@ -61,13 +61,13 @@ async def _add(runtime: Runtime, body: dict[str, Any], rest: str, client: AsyncW
 
 
 async def _list(runtime: Runtime, body: dict[str, Any], rest: str, client: AsyncWebClient) -> CommandReply:
-    parsed = service.parse_filter(rest)
+    parsed = queries.parse_filter(rest)
     if parsed is None:
         return usage(runtime, f"`{rest}` is not a list I know.")
     filter_name, page = parsed
     actor = await actor_of(runtime, client, body)
     async with runtime.database.unit_of_work() as session:
-        shown = await service.list_complaints(session, actor, filter_name, page, runtime.now())
+        shown = await queries.list_complaints(session, actor, filter_name, page, runtime.now())
     return CommandReply(complaint_views.complaint_list(shown))
 
 
@@ -81,7 +81,7 @@ async def _show(runtime: Runtime, body: dict[str, Any], rest: str, client: Async
         return usage(runtime, "Name a complaint, e.g. `/complaint show COMP-12`.")
     actor = await actor_of(runtime, client, body)
     async with runtime.database.unit_of_work() as session:
-        shown = await service.detail(session, actor.team_id, complaint_id)
+        shown = await queries.detail(session, actor.team_id, complaint_id)
     can_act = service.may_act(actor, shown.complaint)
     return CommandReply(complaint_views.complaint_detail(shown, runtime.now(), can_act=can_act))
 
@@ -94,12 +94,11 @@ async def _assign(runtime: Runtime, body: dict[str, Any], rest: str, client: Asy
     actor = await actor_of(runtime, client, body)
     async with runtime.database.unit_of_work() as session:
         before = await service.get_complaint(session, actor.team_id, complaint_id)
-        previous = (before.owner_dm_channel, before.owner_dm_ts)
-        change = await service.assign(session, actor, complaint_id, owner_id, runtime.now(), note)
-    card = previous if previous[0] and previous[1] else None
+        card = service.owner_card_of(before)
+        change = await lifecycle.assign(session, actor, complaint_id, owner_id, runtime.now(), note)
     return CommandReply(
         complaint_views.change_confirmation(change.complaint, change.action),
-        follow_up=lambda: after_change(runtime, client, change, previous_card=card),  # type: ignore[arg-type]
+        follow_up=lambda: after_change(runtime, client, change, previous_card=card),
     )
 
 
@@ -111,7 +110,7 @@ def _step(name: str, verb: str, *, note_required: bool = False) -> Subcommand:
             example = f"`/complaint {name} COMP-12 {'<reason>' if note_required else '<note>'}`"
             return usage(runtime, f"Name the complaint{' and say why' if note_required else ''}, e.g. {example}.")
         actor = await actor_of(runtime, client, body)
-        action = getattr(service, verb)
+        action = getattr(lifecycle, verb)
         async with runtime.database.unit_of_work() as session:
             change = await action(session, actor, complaint_id, note, runtime.now())
         return CommandReply(
@@ -129,7 +128,7 @@ async def _link(runtime: Runtime, body: dict[str, Any], rest: str, client: Async
         return usage(runtime, "Name the complaint and the project, e.g. `/complaint link COMP-12 HERO-3`.")
     actor = await actor_of(runtime, client, body)
     async with runtime.database.unit_of_work() as session:
-        change = await service.link_project(session, actor, complaint_id, project_id, runtime.now())
+        change = await lifecycle.link_project(session, actor, complaint_id, project_id, runtime.now())
     return CommandReply(complaint_views.change_confirmation(change.complaint, change.action))
 
 

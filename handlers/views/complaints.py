@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.complaints import service
+from bot.complaints import lifecycle, service
 from bot.complaints import views as complaint_views
 from bot.complaints.ids import ComplaintAction, ComplaintModalMeta
 from bot.complaints.service import Logged
@@ -70,7 +70,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         actor = await actor_of(runtime, client, body)
         try:
             async with runtime.database.unit_of_work() as session:
-                complaint, tags = await service.update_details(session, runtime, actor, complaint_id, draft)
+                complaint, tags = await lifecycle.update_details(session, runtime, actor, complaint_id, draft)
         except UserError as error:
             await _refuse(ack, error)
             return

@@ -39,7 +39,7 @@ class ComplaintRepository:
             # make SQLite insert row by row.
             result = await self.session.execute(insert(Complaint).returning(Complaint.id, Complaint.url_key), rows)
             for new_id, key in result.all():
-                by_key[key].id = new_id
+                by_key[str(key)].id = new_id
             return
         ordered = await self.session.execute(
             insert(Complaint).returning(Complaint.id, sort_by_parameter_order=True), rows

@@ -9,7 +9,8 @@ import pytest
 from bot.complaints.capture import draft_from_command, draft_from_message
 from bot.complaints.fields import due_at, handle_in, normalise_tags, normalise_url, url_key, urls_in
 from bot.complaints.ingest import parse_items
-from bot.complaints.service import parse_filter, snooze_until
+from bot.complaints.lifecycle import snooze_until
+from bot.complaints.queries import parse_filter
 
 NOW = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)
 

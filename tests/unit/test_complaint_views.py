@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.complaints import views
 from bot.complaints.ids import ComplaintModalMeta
-from bot.complaints.service import ComplaintDetail, ComplaintPage, HomeComplaints, Logged
+from bot.complaints.queries import ComplaintDetail, ComplaintPage, HomeComplaints
+from bot.complaints.service import Logged
 from bot.console.surfaces import texts
 from storage.models import AuditEvent, Complaint, ComplaintNote
 from tests.blockkit import check_message, check_view
