@@ -11,6 +11,7 @@ import sys
 
 def main() -> int:
     from bot.cli import main as cli_main
+    from bot.complaints import metrics as complaint_metrics
     from bot.projects import metrics as project_metrics
     from handlers import register_all
 
@@ -19,7 +20,7 @@ def main() -> int:
         sys.argv[1:],
         register=register_all,
         jobs=[],
-        metric_sources=[project_metrics.register_metrics],
+        metric_sources=[project_metrics.register_metrics, complaint_metrics.register_metrics],
     )
 
 
