@@ -99,8 +99,8 @@ def main(
         if args.command in ("export", "purge"):
             from bot.operations import run_export, run_purge
 
-            run = run_export if args.command == "export" else run_purge
-            return asyncio.run(run(settings, args))
+            operate = run_export if args.command == "export" else run_purge
+            return asyncio.run(operate(settings, args))
         if args.command in ("serve", "socket", "console"):
             from bot.risk.checklist import load_checklist
 

@@ -19,13 +19,14 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
-
-from sqlalchemy import Row, Select
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.ids import Kind, format_id
 from storage.db import Database
 from storage.repositories import export as queries
+
+if TYPE_CHECKING:
+    from storage.repositories.export import AnyRow, AnySelect
 
 FORMATS = ("csv", "json")
 BATCH_SIZE = 1000
@@ -58,7 +59,7 @@ def _listed(joined: str | None) -> list[str]:
     return sorted(joined.split(queries.LIST_SEPARATOR)) if joined else []
 
 
-def _project(row: Row[Any]) -> dict[str, Any]:
+def _project(row: AnyRow) -> dict[str, Any]:
     project, members = row
     return {
         "id": format_id(Kind.PROJECT, project.id),
@@ -79,7 +80,7 @@ def _project(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _complaint(row: Row[Any]) -> dict[str, Any]:
+def _complaint(row: AnyRow) -> dict[str, Any]:
     complaint, tags = row
     return {
         "id": format_id(Kind.COMPLAINT, complaint.id),
@@ -108,7 +109,7 @@ def _complaint(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _review(row: Row[Any]) -> dict[str, Any]:
+def _review(row: AnyRow) -> dict[str, Any]:
     review, checklist_title, checklist_version = row
     return {
         "id": format_id(Kind.RISK, review.id),
@@ -129,7 +130,7 @@ def _review(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _audit(row: Row[Any]) -> dict[str, Any]:
+def _audit(row: AnyRow) -> dict[str, Any]:
     (event,) = row
     kind = ENTITY_KINDS.get(event.entity_type)
     entity_id = event.entity_id if kind is None or event.entity_id is None else format_id(kind, event.entity_id)
@@ -148,13 +149,13 @@ def _audit(row: Row[Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Table:
-    query: Callable[[datetime | None, str | None], Select[Any]]
-    row: Callable[[Row[Any]], dict[str, Any]]
+    query: Callable[[datetime | None, str | None], AnySelect]
+    row: Callable[[AnyRow], dict[str, Any]]
     columns: tuple[str, ...]
 
 
 def _table(
-    query: Callable[[datetime | None, str | None], Select[Any]], row: Callable[[Row[Any]], dict[str, Any]], columns: str
+    query: Callable[[datetime | None, str | None], AnySelect], row: Callable[[AnyRow], dict[str, Any]], columns: str
 ) -> Table:
     return Table(query, row, tuple(columns.split()))
 

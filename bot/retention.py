@@ -49,7 +49,7 @@ class PurgeReport:
 class DueComplaint:
     id: int
     team_id: str
-    closed_at: datetime
+    closed_at: datetime | None
 
 
 def closed_before(now: datetime, retention_days: int) -> datetime:

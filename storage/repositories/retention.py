@@ -40,7 +40,7 @@ class RetentionRepository:
         self.session = session
 
     @staticmethod
-    def due_query(closed_before: datetime) -> Select[tuple[int, str, datetime | None]]:
+    def due_query(closed_before: datetime) -> Select[int, str, datetime | None]:
         """Closed complaints not purged yet whose closing is older than `closed_before`, oldest id first."""
         return (
             select(Complaint.id, Complaint.team_id, Complaint.closed_at)
