@@ -213,7 +213,13 @@ async def write(rows: AsyncIterator[dict[str, Any]], columns: tuple[str, ...], f
     written = 0
     if fmt == "csv":
         writer = csv.writer(out)
+        # The first row is read before the header is written: a database that fails fails before any output.
+        first = await anext(rows, None)
         writer.writerow(columns)
+        if first is None:
+            return 0
+        writer.writerow([_csv_cell(first[column]) for column in columns])
+        written += 1
         async for row in rows:
             writer.writerow([_csv_cell(row[column]) for column in columns])
             written += 1

@@ -252,10 +252,24 @@ async def test_rows_are_written_as_they_arrive() -> None:
             seen_before_next.append(len(out.getvalue().splitlines()))
             yield {"id": f"COMP-{n + 1}", "tags": ["a", "b"]}
 
-    for fmt, header in (("csv", 1), ("json", 0)):
+    # Each row was written before the next was asked for: nothing is held back. (The CSV header follows the
+    # first row's arrival, so a database that fails fails before any output.)
+    for fmt, lines_seen in (("csv", [0, 2, 3]), ("json", [0, 1, 2])):
         out.seek(0)
         out.truncate()
         seen_before_next.clear()
         assert await export.write(rows(), ("id", "tags"), fmt, out) == 3
-        # Each row was written before the next was asked for: nothing is held back.
-        assert seen_before_next == [header, header + 1, header + 2], fmt
+        assert seen_before_next == lines_seen, fmt
+
+
+async def test_a_database_without_the_schema_stops_in_one_line_before_any_output(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    empty = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    ran = await herobot(monkeypatch, tmp_path, empty, "export", "complaints")
+    await empty.dispose()
+    assert (ran.code, ran.out) == (1, "")
+    assert ran.err.splitlines() == [
+        "herobot export: stopped (OperationalError: (sqlite3.OperationalError) no such table: complaints); "
+        "check DATABASE_URL and that `herobot migrate` ran"
+    ]
