@@ -10,6 +10,7 @@ import sys
 
 
 def main() -> int:
+    from bot import retention
     from bot.cli import main as cli_main
     from bot.complaints import metrics as complaint_metrics
     from bot.projects import metrics as project_metrics
@@ -19,7 +20,7 @@ def main() -> int:
     return cli_main(
         sys.argv[1:],
         register=register_all,
-        jobs=[],
+        jobs=[retention.register_jobs],
         metric_sources=[project_metrics.register_metrics, complaint_metrics.register_metrics],
     )
 
