@@ -11,6 +11,7 @@ import sys
 
 def main() -> int:
     from bot.cli import main as cli_main
+    from bot.complaints import followup as complaint_followup
     from bot.projects import metrics as project_metrics
     from handlers import register_all
 
@@ -18,7 +19,7 @@ def main() -> int:
     return cli_main(
         sys.argv[1:],
         register=register_all,
-        jobs=[],
+        jobs=[complaint_followup.register_jobs],
         metric_sources=[project_metrics.register_metrics],
     )
 
