@@ -161,7 +161,7 @@ async def summary(session: AsyncSession, alert: CrisisAlert, window: timedelta) 
     since = alert_since(alert, window)
     where = _tagged(alert.team_id, alert.tag, since)
     if alert.closed_at is not None:
-        where.append(ComplaintTag.created_at <= alert.closed_at)
+        where.append(ComplaintTag.created_at <= alert.last_complaint_at)
     count = int(await session.scalar(select(func.count()).select_from(ComplaintTag).where(*where)) or 0)
     joined = select(Complaint.network, func.count()).join(ComplaintTag, ComplaintTag.complaint_id == Complaint.id)
     networks = (
