@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,7 +47,7 @@ class AlertSummary:
     acknowledged_at: datetime | None
 
 
-def _tagged(team_id: str, tag: str, since: datetime) -> list[object]:
+def _tagged(team_id: str, tag: str, since: datetime) -> list[ColumnElement[bool]]:
     return [ComplaintTag.team_id == team_id, ComplaintTag.tag == tag, ComplaintTag.created_at >= since]
 
 

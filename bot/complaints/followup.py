@@ -1,7 +1,8 @@
 """Follow-up by SLA: remind the owner once when the first-response time passes, escalate once at twice the target.
 
 A job every HERO_REMINDER_INTERVAL_SECONDS looks, workspace by workspace, for open complaints (new or
-assigned, no first response, not snoozed) whose due time passed. Each reminder and escalation is
+assigned, no first response, not snoozed) whose due time passed. A snooze that ends asks for one more
+reminder; the escalation still happens once. Each reminder and escalation is
 claimed in the database before it is sent — `UPDATE complaints SET reminded_at = :now WHERE id = :id AND
 reminded_at IS NULL` — and sent only by whoever's update hit the row: once across restarts and across
 instances sharing one PostgreSQL. When Slack refuses the post, the claim is released, so the next run
@@ -88,10 +89,22 @@ def _escalation_age(now: datetime, sla_minutes: dict[str, float]) -> Any:
     return or_(*known, other)
 
 
+def _not_reminded() -> Any:
+    """Never reminded — or reminded before a snooze that has since ended: a snooze asks for a new reminder."""
+    return or_(
+        Complaint.reminded_at.is_(None),
+        and_(Complaint.snoozed_until.is_not(None), Complaint.reminded_at < Complaint.snoozed_until),
+    )
+
+
+def _unclaimed(column: InstrumentedAttribute[Any]) -> Any:
+    return _not_reminded() if column.key == "reminded_at" else column.is_(None)
+
+
 async def reminders_due(session: AsyncSession, team_id: str, now: datetime, limit: int = BATCH) -> list[Complaint]:
     query = (
         select(Complaint)
-        .where(*_waiting(team_id, now), Complaint.reminded_at.is_(None))
+        .where(*_waiting(team_id, now), _not_reminded())
         .order_by(Complaint.due_at, Complaint.id)
         .limit(limit)
     )
@@ -120,7 +133,7 @@ async def claim(runtime: Runtime, column: InstrumentedAttribute[Any], complaint_
             update(Complaint)
             .where(
                 Complaint.id == complaint_id,
-                column.is_(None),
+                _unclaimed(column),
                 Complaint.status.in_(OPEN_STATUSES),
                 Complaint.first_response_at.is_(None),
             )
@@ -131,14 +144,18 @@ async def claim(runtime: Runtime, column: InstrumentedAttribute[Any], complaint_
 
 
 async def release(
-    runtime: Runtime, column: InstrumentedAttribute[Any], complaint_id: int, claimed_at: datetime
+    runtime: Runtime,
+    column: InstrumentedAttribute[Any],
+    complaint_id: int,
+    claimed_at: datetime,
+    previous: datetime | None,
 ) -> None:
     """Give the claim back after a failed post, so the next run sends it."""
     async with runtime.database.unit_of_work() as session:
         await session.execute(
             update(Complaint)
             .where(Complaint.id == complaint_id, column == claimed_at)
-            .values({column.key: None})
+            .values({column.key: previous})
             .execution_options(synchronize_session=False)
         )
 
@@ -171,7 +188,7 @@ async def _send_claimed(
     except Exception as error:  # SlackApiError, a timeout, a dropped connection: try again next run
         reason = error.response.get("error") if isinstance(error, SlackApiError) else repr(error)
         log.warning("could not send the %s of complaint %s to %s: %s", column.key, complaint.id, channel, reason)
-        await release(runtime, column, complaint.id, now)
+        await release(runtime, column, complaint.id, now, getattr(complaint, column.key))
         return False
     await _record(runtime, complaint, "reminded" if column.key == "reminded_at" else "escalated", channel)
     return True

@@ -6,7 +6,7 @@ A rule's conditions all have to hold; a condition left empty matches every compl
   where a word starts: `refund` matches "Refunds" and "refunded", not "nonrefundable"; the spaces of
   `late delivery` match any run of spaces or line breaks.
 - regular expression: searched anywhere in the text, ignoring case.
-- tag: the complaint carries that tag (case ignored).
+- tag: the complaint carries that tag (case ignored; `late delivery` is the tag `late-delivery`).
 - network, severity: equal.
 - region: equal, case ignored; `DE, AT` names several regions, one is enough.
 """
@@ -54,11 +54,16 @@ class Facts:
     def of(cls, *, text: str, tags: Iterable[str], network: str, region: str | None, severity: str) -> Facts:
         return cls(
             text=(text or "")[:MATCH_TEXT_MAX],
-            tags=frozenset(t.strip().casefold() for t in tags if t and t.strip()),
+            tags=frozenset(tag_key(t) for t in tags if t and t.strip()),
             network=(network or "").strip().casefold(),
             region=region,
             severity=(severity or "").strip().casefold(),
         )
+
+
+def tag_key(raw: str | None) -> str:
+    """A tag as complaints store it: `#Late delivery` → `late-delivery`."""
+    return re.sub(r"\s+", "-", (raw or "").strip().lstrip("#").strip().lower())
 
 
 def split_list(raw: str | None) -> list[str]:
@@ -93,7 +98,7 @@ def text_matches(conditions: Conditions, text: str) -> bool:
 
 
 def matches(conditions: Conditions, facts: Facts) -> bool:
-    if conditions.tag and conditions.tag.strip().casefold() not in facts.tags:
+    if conditions.tag and tag_key(conditions.tag) not in facts.tags:
         return False
     if conditions.network and conditions.network.casefold() != facts.network:
         return False

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.complaints.matching import Conditions, keyword_problem, regex_problem
+from bot.complaints.matching import Conditions, keyword_problem, regex_problem, tag_key
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.networks import NETWORKS
 from bot.permissions import Actor
@@ -91,7 +91,7 @@ class RuleDraft:
             name=one_line(self.name),
             pattern=(self.pattern or "").strip(),
             pattern_is_regex=self.pattern_is_regex,
-            tag=one_line(self.tag).lstrip("#").casefold(),
+            tag=tag_key(one_line(self.tag)),
             network=(self.network or "").strip().casefold(),
             region=one_line(self.region),
             severity=(self.severity or "").strip().casefold(),

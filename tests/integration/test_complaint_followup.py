@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -77,6 +78,24 @@ async def test_answered_snoozed_and_closed_complaints_are_left_alone(harness: Ha
     assert len(dm(harness, demo.LEO)) == 1 and dm(harness, demo.MAYA) == []
     assert (await stored(harness, answered.id)).reminded_at is None
     assert (await stored(harness, resolved.id)).escalated_at is None
+
+
+async def test_a_snooze_that_ends_brings_one_more_reminder(harness: Harness) -> None:
+    clock = use_clock(harness, Clock())
+    complaint = await add_complaint(harness, severity="critical", owner=demo.MAYA)
+    clock.advance(minutes=61)
+    await run_followup(harness.hero.runtime)
+    async with harness.database.unit_of_work() as session:
+        row = await session.get(Complaint, complaint.id)
+        assert row is not None
+        row.snoozed_until = clock.now + timedelta(minutes=30)  # Maya presses Snooze
+    clock.advance(minutes=20)
+    await run_followup(harness.hero.runtime)
+    assert len(dm(harness, demo.MAYA)) == 1
+    clock.advance(minutes=11)
+    await run_followup(harness.hero.runtime)
+    await run_followup(harness.hero.runtime)
+    assert len(dm(harness, demo.MAYA)) == 2
 
 
 async def test_without_an_owner_the_triage_channel_is_reminded(harness: Harness) -> None:

@@ -203,6 +203,8 @@ def test_an_explicit_catch_all_is_allowed() -> None:
 
 def test_tags_are_cleaned_before_saving() -> None:
     assert draft(tag=" #Billing ").tag == "billing"
+    assert draft(tag="Late  delivery").tag == "late-delivery"
+    assert matches(Conditions(tag="late delivery"), facts(tags=("late-delivery",)))
 
 
 def test_members_take_turns_in_a_stable_order() -> None:
