@@ -17,8 +17,8 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, Complaint, ComplaintNote
+from storage.repositories.complaints import CLOSED_STATUSES
 
-CLOSED_STATUSES = ("resolved", "dismissed")
 # What replaces a purged value in the audit trail: the key stays, so the trail keeps its shape.
 PURGED = "[purged]"
 # Keys of an audit row's before/after that may hold a complaint's personal data.
