@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.complaints.followup import run_followup
 from bot.console import demo
@@ -29,6 +29,7 @@ from bot.console.surfaces import find_element
 from bot.retention import SYSTEM_ACTOR, purge
 from bot.risk.review import Decision
 from handlers import ingest
+from storage.db import Database
 from storage.models import AuditEvent, Complaint, ComplaintNote, CrisisAlert, RiskAssessment, RoundRobinCursor
 from tests.conftest import Harness, MakeHarness
 from tests.integration.risk_helpers import LOW_RISK, assessment, dm, last_ephemeral, review_card, submitted
@@ -179,14 +180,34 @@ async def test_a_spike_sent_to_both_raises_one_alert_that_later_complaints_updat
 # ---- concurrent clicks ------------------------------------------------------------------------------
 
 
-async def press_at_once(clicks: list[tuple[Harness, str, Message, str]]) -> None:
-    """Each person presses `label` on their own copy of the message, through their own instance, at once."""
+async def press_at_once(clicks: list[tuple[Harness, str, Message, str]], *, row: Any) -> None:
+    """Each person presses `label` on their own copy of the message, through their own instance, at once.
+
+    So that the clicks really overlap, a third transaction (a slow request elsewhere) holds `row`'s lock
+    until every click waits for it; then they race for it, as clicks arriving in one instant do."""
 
     async def click(instance: Harness, user: str, message: Message, label: str) -> None:
         block_id, button = find_element(message.blocks, label)
         await instance.slack.act(user, button, block_id, message=message)
 
-    await asyncio.gather(*(click(i, u, copy.deepcopy(m), label) for i, u, m, label in clicks))
+    database = clicks[0][0].database
+    async with database.unit_of_work() as session:
+        await session.execute(select(type(row)).where(type(row).id == row.id).with_for_update())
+        pressed = asyncio.gather(*(click(i, u, copy.deepcopy(m), label) for i, u, m, label in clicks))
+        await waiting_for_locks(database, len(clicks))
+    await pressed
+
+
+async def waiting_for_locks(database: Database, count: int) -> None:
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(500):
+        async with database.engine.connect() as connection:
+            if (await connection.scalar(waiting)) >= count:
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the {count} clicks never queued for the row")
 
 
 async def test_two_reviewers_approving_at_once_make_one_decision(make_harness: MakeHarness) -> None:
@@ -195,7 +216,10 @@ async def test_two_reviewers_approving_at_once_make_one_decision(make_harness: M
     await submitted(replicas.first, LOW_RISK)
     card = review_card(replicas.first, demo.IT_REVIEW)
 
-    await press_at_once([(replicas.first, demo.INGRID, card, "Approve"), (replicas.second, demo.SAM, card, "Approve")])
+    await press_at_once(
+        [(replicas.first, demo.INGRID, card, "Approve"), (replicas.second, demo.SAM, card, "Approve")],
+        row=await assessment(replicas.first),
+    )
 
     decided = await assessment(replicas.first)
     assert decided.status == Decision.APPROVE and decided.decided_by in (demo.INGRID, demo.SAM)
@@ -218,8 +242,10 @@ async def test_two_people_pressing_mark_responded_then_resolve_at_once_make_one_
     await replicas[1].slack.slash(demo.SAM, "/complaint", "assign COMP-1 <@U0MAYA|maya>")
     card = dm(replicas.first, demo.MAYA)[-1]  # Maya's owner card; Sam, an admin, may act on it too
 
+    complaint = await stored_complaint(replicas.first, 1)
     await press_at_once(
-        [(replicas.first, demo.MAYA, card, "Mark responded"), (replicas.second, demo.SAM, card, "Mark responded")]
+        [(replicas.first, demo.MAYA, card, "Mark responded"), (replicas.second, demo.SAM, card, "Mark responded")],
+        row=complaint,
     )
     assert (await stored_complaint(replicas.first, 1)).status == "responded"
     assert await complaint_audit(replicas.first, 1) == ["created", "assigned", "responded"]
@@ -228,7 +254,9 @@ async def test_two_people_pressing_mark_responded_then_resolve_at_once_make_one_
 
     card = replicas.first.fake.find_message(card.channel, card.ts)
     assert card is not None
-    await press_at_once([(replicas.second, demo.MAYA, card, "Resolve"), (replicas.first, demo.SAM, card, "Resolve")])
+    await press_at_once(
+        [(replicas.second, demo.MAYA, card, "Resolve"), (replicas.first, demo.SAM, card, "Resolve")], row=complaint
+    )
     resolved = await stored_complaint(replicas.first, 1)
     assert resolved.status == "resolved" and resolved.closed_at == replicas.clock.now
     assert await complaint_audit(replicas.first, 1) == ["created", "assigned", "responded", "resolved"]
@@ -237,6 +265,23 @@ async def test_two_people_pressing_mark_responded_then_resolve_at_once_make_one_
     async with replicas.first.database.unit_of_work() as session:
         notes = (await session.scalars(select(ComplaintNote.kind).order_by(ComplaintNote.id))).all()
     assert list(notes) == ["assigned", "response", "resolved"]
+
+
+async def test_two_people_taking_the_same_complaint_at_once_one_gets_it(make_harness: MakeHarness) -> None:
+    replicas = await start_replicas(make_harness)
+    await replicas[0].slack.slash(demo.SAM, "/complaint", "add the app crashes when I pay @bob_q")
+    [post] = posted(replicas.first, demo.TRIAGE)
+
+    await press_at_once(
+        [(replicas.first, demo.LEO, post, "Take it"), (replicas.second, demo.MAYA, post, "Take it")],
+        row=await stored_complaint(replicas.first, 1),
+    )
+    taken = await stored_complaint(replicas.first, 1)
+    assert taken.status == "assigned" and taken.owner_id in (demo.LEO, demo.MAYA)
+    other = demo.MAYA if taken.owner_id == demo.LEO else demo.LEO
+    assert f"COMP-1 was already taken by <@{taken.owner_id}>" in last_ephemeral(replicas.first, other)
+    assert await complaint_audit(replicas.first, 1) == ["created", "assigned"]
+    assert [m for m in dm(replicas.first, other) if "COMP-1" in shown(m)] == []  # no card for who lost
 
 
 # ---- round-robin -----------------------------------------------------------------------------------
