@@ -11,6 +11,8 @@ import sys
 
 def main() -> int:
     from bot.cli import main as cli_main
+    from bot.councils import metrics as council_metrics
+    from bot.councils import scheduling as council_scheduling
     from bot.projects import metrics as project_metrics
     from handlers import register_all
 
@@ -18,8 +20,8 @@ def main() -> int:
     return cli_main(
         sys.argv[1:],
         register=register_all,
-        jobs=[],
-        metric_sources=[project_metrics.register_metrics],
+        jobs=[council_scheduling.register_jobs],
+        metric_sources=[project_metrics.register_metrics, council_metrics.register_metrics],
     )
 
 

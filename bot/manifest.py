@@ -19,6 +19,11 @@ SLASH_COMMANDS: list[dict[str, str]] = [
         "description": "Run IT's risk check for a HERO project; IT reviews it",
         "usage_hint": "start HERO-12 | resume [RISK-5] | list [mine|pending] | show RISK-5 | help",
     },
+    {
+        "command": "/council",
+        "description": "Councils and their scheduled digests of projects, complaints and risk reviews",
+        "usage_hint": "create | list | show <name> | preview <name> | post <name> | edit <name> | pause <name> | resume <name> | delete <name> | help",
+    },
 ]
 
 SHORTCUTS: list[dict[str, str]] = [
@@ -44,6 +49,10 @@ BOT_SCOPES: list[str] = [
     "users:read",  # users.info: workspace admins and time zones
     "usergroups:read",  # usergroups.list, usergroups.users.list: IT reviewers
     "im:write",  # direct messages to owners and reviewers
+    "channels:read",  # conversations.info: is the bot in a council's public channel?
+    "groups:read",  # conversations.info on a council's private channel the bot was invited to
+    "channels:join",  # conversations.join: the bot joins a council's public channel itself
+    "files:write",  # files.getUploadURLExternal + files.completeUploadExternal: the digest's chart
 ]
 
 

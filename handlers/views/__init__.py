@@ -3,9 +3,10 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
-from handlers.views import projects, risk
+from handlers.views import council, projects, risk
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
+    council.register(app, runtime)
     projects.register(app, runtime)
     risk.register(app, runtime)
