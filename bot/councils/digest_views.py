@@ -22,7 +22,7 @@ def count(value: float) -> str:
 
 def duration(seconds: float) -> str:
     seconds = abs(seconds)
-    if seconds < 3600:
+    if seconds < 2 * 3600:
         return f"{seconds / 60:.0f} min"
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.1f} h"

@@ -31,7 +31,7 @@ log = logging.getLogger("herobot.councils")
 
 # A scheduler may wake a hair before the second it was asked for; the period that ends then is still due.
 FIRE_GRACE = timedelta(seconds=2)
-LATE_AFTER = timedelta(minutes=5)
+LATE_AFTER = timedelta(minutes=30)
 STALE_CLAIM = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 
