@@ -270,12 +270,6 @@ async def recent_runs(session: AsyncSession, council: Council, limit: int = 10) 
     return await CouncilRepository(session).recent_runs(council.id, limit)
 
 
-async def check_council_choice(session: AsyncSession, team_id: str, council_id: int | None) -> None:
-    """A project may name a council of its own workspace only."""
-    if council_id is not None and await CouncilRepository(session).get(team_id, council_id) is None:
-        raise InvalidInput("That council no longer exists; pick another or none.", "council")
-
-
 def record_manual_post(
     session: AsyncSession, actor: Actor, council: Council, ts: str | None, reason: str | None
 ) -> None:

@@ -186,3 +186,42 @@ async def test_pause_resume_show_and_delete_with_a_confirmation(harness: Harness
     assert len(await councils(harness)) == 1
     await harness.slack.act_on_ephemeral(demo.SAM, demo.GENERAL, button, block_id)
     assert await councils(harness) == []
+
+
+async def test_a_project_names_its_council_in_the_modal_and_the_digest_lists_it(harness: Harness) -> None:
+    await harness.slack.slash(demo.MAYA, "/hero", "new")
+    modal = harness.fake.top_modal(demo.MAYA)
+    assert modal is not None and all(b.get("block_id") != "council" for b in modal.view["blocks"])  # no council yet
+    await harness.slack.close(demo.MAYA)
+    await open_and_submit(harness)
+    [council] = await councils(harness)
+    await harness.slack.slash(demo.MAYA, "/hero", "new")
+    modal = harness.fake.top_modal(demo.MAYA)
+    assert modal is not None
+    picker = next(b for b in modal.view["blocks"] if b.get("block_id") == "council")
+    assert picker["optional"] and [o["text"]["text"] for o in picker["element"]["options"]] == ["CX council"]
+    reply = await harness.slack.submit(
+        demo.MAYA,
+        {
+            "title": "Answer refund tweets",
+            "problem": "",
+            "network": "twitter",
+            "success": "x",
+            "council": str(council.id),
+        },
+    )
+    assert "errors" not in reply.json
+    await harness.slack.slash(demo.MAYA, "/council", "preview CX council")
+    assert "*This council's projects (1)*\n• HERO-1 Answer refund tweets — proposed" in last_ephemeral(
+        harness, demo.MAYA
+    )
+    # a forged council of another workspace (or a deleted one) is refused on its field
+    await harness.slack.slash(demo.MAYA, "/hero", "new")
+    forged = harness.fake.top_modal(demo.MAYA)
+    assert forged is not None
+    picker = next(b for b in forged.view["blocks"] if b.get("block_id") == "council")
+    picker["element"]["options"].append({"text": {"type": "plain_text", "text": "Theirs"}, "value": "999"})
+    reply = await harness.slack.submit(
+        demo.MAYA, {"title": "Another one", "network": "twitter", "success": "x", "council": "999"}
+    )
+    assert "That council no longer exists" in reply.json["errors"]["council"]
