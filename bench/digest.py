@@ -101,17 +101,15 @@ async def load(database: Database, rows: int) -> None:
         )
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    args = parser.parse_args()
+async def main(args: argparse.Namespace, reused: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{scratch}/bench.db"
-        database = Database(url)
+        path = args.reuse or f"{scratch}/bench.db"
+        database = Database(os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{path}")
         await database.migrate()
-        started = time.monotonic()
-        await load(database, args.rows)
-        print(f"loaded {args.rows:,} complaints in {time.monotonic() - started:.1f} s")
+        if not reused:
+            started = time.monotonic()
+            await load(database, args.rows)
+            print(f"loaded {args.rows:,} complaints in {time.monotonic() - started:.1f} s")
         for name, cadence in (
             ("weekly", Cadence(Frequency.WEEKLY, datetime.min.time().replace(hour=9), "Europe/Berlin", weekday=0)),
             (
@@ -135,4 +133,8 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--reuse", help="a SQLite file loaded by an earlier run (kept between runs)")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments, reused=bool(arguments.reuse and os.path.exists(arguments.reuse))))
