@@ -60,3 +60,12 @@ class ProjectAction(StrEnum):
     SHOW_COMPACT = "hero_compact_show"
     VIEW_MODAL = "hero_project_card"
     SHORTCUT_NEW = "hero_project_shortcut"
+
+
+class CouncilAction(StrEnum):
+    """action_id / callback_id values of the council surfaces."""
+
+    CREATE_MODAL = "council_create"
+    EDIT_MODAL = "council_edit"
+    DELETE = "council_delete"
+    KEEP = "council_keep"

@@ -18,6 +18,7 @@ from bot.risk.gate import latest_assessment_approved
 from bot.text import clean_text, one_line
 from storage.models import Project, ProjectMember, ProjectNote, utcnow
 from storage.repositories.audit import AuditRepository
+from storage.repositories.councils import CouncilRepository
 from storage.repositories.projects import ProjectRepository
 
 TITLE_MAX = 150
@@ -98,10 +99,17 @@ def _require_change_rights(actor: Actor, project: Project) -> None:
         )
 
 
+async def _check_council(session: AsyncSession, team_id: str, council_id: int | None) -> None:
+    """A project may name a council of its own workspace only (the modal offers those; a payload may lie)."""
+    if council_id is not None and await CouncilRepository(session).get(team_id, council_id) is None:
+        raise InvalidInput("That council no longer exists; pick another, or none.", "council")
+
+
 async def create_project(
     session: AsyncSession, actor: Actor, draft: ProjectDraft, now: datetime | None = None
 ) -> Project:
     clean = draft.validated()
+    await _check_council(session, actor.team_id, clean.council_id)
     now = now or utcnow()
     project = Project(
         team_id=actor.team_id,
@@ -146,6 +154,7 @@ async def update_details(
     session: AsyncSession, actor: Actor, project_id: int, draft: ProjectDraft, now: datetime | None = None
 ) -> Project:
     clean = draft.validated()
+    await _check_council(session, actor.team_id, clean.council_id)
     project = await _locked(session, actor, project_id)
     before = snapshot(project)
     project.title = clean.title

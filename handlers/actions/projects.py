@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.councils.service import choices as council_choices
 from bot.errors import PermissionDenied
 from bot.ids import ProjectAction
 from bot.projects import service
@@ -52,13 +53,14 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             actor = await actor_of(runtime, client, body)
             async with runtime.database.unit_of_work() as session:
                 project = await service.get_project(session, actor.team_id, _project_id(action))
+                councils = await council_choices(session, actor.team_id)
             if not service.may_change(actor, project):
                 raise PermissionDenied(
                     f"Only the owner, the team members or an admin can edit {service.label(project)}."
                 )
             channel = (body.get("channel") or {}).get("id")
             view = project_views.project_modal(
-                project_views.draft_of(project), project_id=project.id, channel_id=channel
+                project_views.draft_of(project), project_id=project.id, channel_id=channel, councils=councils
             )
             await open_or_push(client, body, view)
 
