@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +30,15 @@ async def snapshot(database: Database) -> Snapshot:
             rows = (await session.execute(select(table))).all()
             taken[table.name] = sorted(tuple(repr(value) for value in row) for row in rows)
     return taken
+
+
+async def sqlite_database(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
+    """The `database` fixture on SQLite only, for tests about Slack or the process rather than the database."""
+    path = tmp_path / "herobot.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    yield database
+    await database.dispose()
 
 
 class Recorder:
