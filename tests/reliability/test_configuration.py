@@ -151,11 +151,9 @@ async def run(command: list[str], environment: dict[str, str], cwd: Path, gate: 
         return int(process.returncode or 0), (out + err).decode("utf-8", "replace")
 
 
-# One of each kind of check: a value's own rule (on a secret), a rule across variables, the database, the
-# address, the port.
+# One of each kind of check: a value's own rule (on a secret), the database, the address, the port.
 AS_PROCESSES = [
     "SLACK_BOT_TOKEN='not-a-bot-token-xyzzy'",
-    "SLACK_CLIENT_SECRET='1111.2222'",
     "DATABASE_URL='postgresql+asyncpg://nobody@127.0.0.1:1/none'",
     "HOST='256.256.256.256'",
 ]

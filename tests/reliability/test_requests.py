@@ -45,7 +45,10 @@ KINDS: dict[str, Build] = {"command": new_project, "action": approve_card, "even
 
 async def built(harness: Harness, kind: str) -> Request:
     """The request Slack would send, signed — not yet delivered."""
-    await submitted_review(harness)  # RISK-1 waits for IT: an approval would change it
+    if kind == "action":
+        await submitted_review(harness)  # RISK-1 waits for IT: an approval would change it
+    else:
+        await harness.slack.slash(demo.MAYA, "/hero", "new Refund tweets")  # the bot has talked to Slack
     slack, recorder = recording(harness.fake)
     await KINDS[kind](harness, slack)
     [request] = recorder.requests
