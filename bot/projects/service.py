@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ TITLE_MAX = 150
 TEXT_MAX = 2900
 NOTE_MAX = 2900
 MEMBERS_MAX = 20
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 @dataclass
@@ -50,6 +52,8 @@ class ProjectDraft:
         if self.network and self.network not in NETWORKS:
             raise InvalidInput("Pick a social channel from the list.", "network")
         members = list(dict.fromkeys(self.members))
+        if not all(isinstance(m, str) and USER_ID.fullmatch(m) for m in members):
+            raise InvalidInput("Pick the team members from the list of people.", "members")
         if len(members) > MEMBERS_MAX:
             raise InvalidInput(f"A project can have at most {MEMBERS_MAX} team members.", "members")
         return ProjectDraft(

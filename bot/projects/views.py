@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot import blocks as bk
-from bot.ids import ProjectAction
+from bot.ids import ProjectAction, RecordId
 from bot.networks import NETWORKS, network_label
 from bot.projects.service import ProjectDraft, ProjectPage, ProjectStats, StageChange, label, member_ids
 from bot.projects.stages import STAGE_EMOJI, Stage, next_stages
@@ -28,7 +28,7 @@ USAGE = """*`/hero` — HERO projects*
 class ProjectModalMeta(BaseModel):
     """What a project modal carries between opening and submission."""
 
-    project_id: int | None = None
+    project_id: RecordId | None = None
     channel_id: str | None = None
 
 

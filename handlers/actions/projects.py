@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.councils.service import choices as council_choices
-from bot.errors import PermissionDenied
-from bot.ids import ProjectAction
+from bot.errors import NotFound, PermissionDenied
+from bot.ids import ProjectAction, parse_record_number
 from bot.projects import service
 from bot.projects import views as project_views
 from bot.projects.stages import parse_stage
@@ -21,7 +21,10 @@ from handlers.projects_flow import announce_stage, open_new_project_modal, open_
 
 def _project_id(action: dict[str, Any]) -> int:
     raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")
-    return int(str(raw).split(":", 1)[0])
+    project_id = parse_record_number(str(raw).split(":", 1)[0])
+    if project_id is None:  # only a rewritten payload carries anything else
+        raise NotFound("That button names no project. Try `/hero list all`.")
+    return project_id
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -85,14 +88,14 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     ) -> None:
         await ack()
         raw = (action.get("selected_option") or {}).get("value", "")
-        project_id, _, stage_word = raw.partition(":")
-        stage = parse_stage(stage_word)
-        if not project_id.isdigit() or stage is None:
+        number, _, stage_word = str(raw).partition(":")
+        project_id, stage = parse_record_number(number), parse_stage(stage_word)
+        if project_id is None or stage is None:
             return
         async with answering(body, client, respond):
             actor = await actor_of(runtime, client, body)
             async with runtime.database.unit_of_work() as session:
-                change = await service.change_stage(session, actor, int(project_id), stage, now=runtime.now())
+                change = await service.change_stage(session, actor, project_id, stage, now=runtime.now())
                 notes = await service.project_notes(session, actor.team_id, change.project.id)
             await _refresh(runtime, body, client, respond, change.project, notes, actor)
             await announce_stage(runtime, client, change, actor.user_id)
