@@ -27,6 +27,11 @@ SLASH_COMMANDS: list[dict[str, Any]] = [
         "description": "Run IT's risk check for a HERO project; IT reviews it",
         "usage_hint": "start HERO-12 | resume [RISK-5] | list [mine|pending] | show RISK-5 | help",
     },
+    {
+        "command": "/council",
+        "description": "Councils and their scheduled digests of projects, complaints and risk reviews",
+        "usage_hint": "create | list | show <name> | preview <name> | post <name> | edit <name> | pause <name> | resume <name> | delete <name> | help",
+    },
 ]
 
 SHORTCUTS: list[dict[str, str]] = [
@@ -62,6 +67,10 @@ BOT_SCOPES: list[str] = [
     "reactions:read",  # reaction_added events: the complaint emoji
     "channels:history",  # conversations.history/replies: the text of a message flagged as a complaint
     "groups:history",  # …in private channels the bot was invited to
+    "channels:read",  # conversations.info: is the bot in a council's public channel?
+    "groups:read",  # conversations.info on a council's private channel the bot was invited to
+    "channels:join",  # conversations.join: the bot joins a council's public channel itself
+    "files:write",  # files.getUploadURLExternal + files.completeUploadExternal: the digest's chart
 ]
 
 
