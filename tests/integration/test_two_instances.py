@@ -4,7 +4,8 @@ Each test starts two instances of the app — each its own Runtime, Bolt app, HT
 pool — on one PostgreSQL database and one fake Slack, and sends requests to them alternately, as a load
 balancer would, or to both at the same moment. Between them they must send every reminder, escalation
 and crisis alert once, keep one decision of two concurrent clicks (and tell the other person), give a
-user group's turns fairly, store an ingested batch once and purge each complaint once.
+user group's turns fairly, store an ingested batch once, purge each complaint once and post each council
+digest once.
 
 PostgreSQL only: SQLite serialises writers inside one process and cannot stand for two replicas. Like the
 other PostgreSQL tests they skip without HERO_TEST_DATABASE_URL, and fail without it on CI.
@@ -16,7 +17,7 @@ import asyncio
 import copy
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,12 +27,14 @@ from bot.complaints.followup import run_followup
 from bot.console import demo
 from bot.console.fake_slack import Message
 from bot.console.surfaces import find_element
+from bot.councils.runs import run_due
 from bot.retention import SYSTEM_ACTOR, purge
 from bot.risk.review import Decision
 from handlers import ingest
 from storage.db import Database
 from storage.models import AuditEvent, Complaint, ComplaintNote, CrisisAlert, RiskAssessment, RoundRobinCursor
 from tests.conftest import Harness, MakeHarness
+from tests.integration.council_helpers import add_council, channel_messages, runs
 from tests.integration.risk_helpers import LOW_RISK, assessment, dm, last_ephemeral, review_card, submitted
 from tests.integration.routing_helpers import Clock, add_complaint, add_rule, audit, posted, shown, use_clock
 
@@ -402,8 +405,26 @@ async def test_both_purging_at_once_purge_each_complaint_once(make_harness: Make
 
 
 # ---- council digests --------------------------------------------------------------------------------------
-# Issue #7 also asks for no duplicate digest. Councils are not on main yet; when they land, add here:
-# `test_both_post_each_digest_once` — both replicas run the council job for the same council and period at
-# once (asyncio.gather on both runtimes, the clock moved past the digest's time), and the council channel
-# gets exactly one chat.postMessage per council and period; a period missed while both were down is posted
-# once when they come back.
+
+
+async def test_both_run_a_council_s_job_and_each_digest_is_posted_once(make_harness: MakeHarness) -> None:
+    replicas = await start_replicas(make_harness)
+    nine = datetime(2025, 6, 10, 9, 0, tzinfo=UTC)
+    replicas.clock.now = nine - timedelta(days=1)
+    council = await add_council(replicas.first.database, replicas.clock.now, frequency="daily", at="09:00")
+
+    async def both_run() -> list[str]:
+        found = await asyncio.gather(*(run_due(i.hero.runtime, council.id) for i in replicas.both * 2))
+        return sorted(outcome.status for outcomes in found for outcome in outcomes)
+
+    replicas.clock.now = nine
+    assert await both_run() == ["posted", "taken", "taken", "taken"]
+    replicas.clock.now = nine + timedelta(days=1)  # the next day's period, raced for again
+    assert (await both_run()).count("posted") == 1
+    digests = channel_messages(replicas.first)  # what the channel shows (the first try, before the bot joined, failed)
+    assert len(digests) == 2
+    assert [(run.status, run.period_end) for run in await runs(replicas.first.database)] == [
+        ("posted", nine),
+        ("posted", nine + timedelta(days=1)),
+    ]
+    assert [run.ts for run in await runs(replicas.first.database)] == [digest.ts for digest in digests]
