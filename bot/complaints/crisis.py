@@ -20,6 +20,9 @@ from bot.runtime import Runtime
 
 log = logging.getLogger("herobot.complaints.crisis")
 
+# Updates of one alert message per refresh, at most: figures that keep moving are shown by the next complaint's.
+REFRESH_ROUNDS = 3
+
 
 async def complaint_logged(
     runtime: Runtime, client: AsyncWebClient, team_id: str, complaint_id: int, tags: Sequence[str]
@@ -89,15 +92,27 @@ async def _post(runtime: Runtime, client: AsyncWebClient, team_id: str, alert_id
 
 
 async def refresh(runtime: Runtime, client: AsyncWebClient, team_id: str, alert_id: int) -> None:
-    """Show the alert's current counts (or its acknowledgement, or that it closed) in its message."""
+    """Show the alert's current counts (or its acknowledgement, or that it closed) in its message.
+
+    Several instances may update the message at once, and Slack keeps whichever update reaches it last,
+    which need not be the newest figures. So after each update the figures are read again and shown again
+    if they moved meanwhile: the last instance to update always leaves the newest figures."""
     threshold = runtime.settings.crisis_threshold
-    async with runtime.database.unit_of_work() as session:
-        alert = await store.get_alert(session, team_id, alert_id)
-        if alert is None or not alert.channel or not alert.ts:
-            return  # still being posted by whoever raised it; that one shows the latest counts
-        channel, ts = alert.channel, alert.ts
-        shown = await store.summary(session, alert, threshold.window)
-    try:
-        await client.chat_update(channel=channel, ts=ts, **alert_message(shown, threshold))
-    except SlackApiError as error:
-        log.warning("could not update the crisis alert %s in %s: %s", alert_id, channel, error.response.get("error"))
+    shown: store.AlertSummary | None = None
+    for _ in range(REFRESH_ROUNDS):
+        async with runtime.database.unit_of_work() as session:
+            alert = await store.get_alert(session, team_id, alert_id)
+            if alert is None or not alert.channel or not alert.ts:
+                return  # still being posted by whoever raised it; that one shows the latest counts
+            channel, ts = alert.channel, alert.ts
+            latest = await store.summary(session, alert, threshold.window)
+        if latest == shown:
+            return
+        try:
+            await client.chat_update(channel=channel, ts=ts, **alert_message(latest, threshold))
+        except SlackApiError as error:
+            log.warning(
+                "could not update the crisis alert %s in %s: %s", alert_id, channel, error.response.get("error")
+            )
+            return
+        shown = latest

@@ -57,9 +57,12 @@ async def count_since(session: AsyncSession, team_id: str, tag: str, since: date
 
 
 async def open_alert(session: AsyncSession, team_id: str, tag: str) -> CrisisAlert | None:
+    """The tag's open alert, locked until the caller commits: two instances counting complaints for it take
+    turns, so the count stored last is never an older one."""
     return await session.scalar(
         select(CrisisAlert)
         .where(CrisisAlert.team_id == team_id, CrisisAlert.open_key == tag)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
 

@@ -113,6 +113,12 @@ async def respond(session: AsyncSession, actor: Actor, complaint_id: int, text: 
         raise UserError(
             f"{label(complaint)} has no owner yet: take it first with `/complaint assign {label(complaint)} @you`."
         )
+    if complaint.status == "responded" and not body:
+        # A second *Mark responded* (a double click, two people at once) changes nothing; a note still may.
+        raise UserError(
+            f"{label(complaint)} is already *responded*. To record a further reply: "
+            f"`/complaint respond {label(complaint)} <note>`."
+        )
     before, before_status = snapshot(complaint), complaint.status
     if complaint.first_response_at is None:
         complaint.first_response_at = now

@@ -194,7 +194,7 @@ async def list_rules(session: AsyncSession, team_id: str, *, lock: bool = False)
         .limit(RULES_MAX + 1)
     )
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     return list((await session.scalars(query)).all())
 
 

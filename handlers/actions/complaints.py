@@ -83,7 +83,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
 
         async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
-            current = await service.get_complaint(session, actor.team_id, complaint_id)
+            current = await service.locked(session, actor, complaint_id)  # who owns it now, not when the page loaded
             if current.owner_id and current.owner_id != actor.user_id:
                 raise UserError(f"{service.label(current)} was already taken by <@{current.owner_id}>.")
             return await lifecycle.assign(session, actor, complaint_id, actor.user_id, runtime.now())

@@ -59,7 +59,9 @@ class ComplaintRepository:
     async def get(self, team_id: str, complaint_id: int, *, for_update: bool = False) -> Complaint | None:
         statement = select(Complaint).where(Complaint.team_id == team_id, Complaint.id == complaint_id)
         if for_update:
-            statement = statement.with_for_update()
+            # The row as it is once the lock is ours: an object this session loaded before the lock (the
+            # listener's first read) would otherwise keep the values another instance has since changed.
+            statement = statement.with_for_update().execution_options(populate_existing=True)
         return (await self.session.scalars(statement)).first()
 
     async def find_known(

@@ -1,10 +1,12 @@
-"""Complaints made directly in the database (as the capture side stores them) and a clock tests move."""
+"""Complaints made directly in the database (as the capture side stores them), a clock tests move, and routing
+rules added the way an admin does, through `/complaint rules` and its modal."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,6 +14,7 @@ from bot.complaints.followup import first_response_due
 from bot.console import demo
 from bot.console.fake_slack import Message
 from bot.console.surfaces import texts
+from handlers.commands.complaint_rules import rules
 from storage.models import AuditEvent, Complaint, ComplaintTag
 from tests.conftest import Harness
 
@@ -88,3 +91,33 @@ def posted(harness: Harness, channel: str) -> list[Message]:
 
 def shown(message: Message) -> str:
     return message.text + "\n" + texts(message.blocks)
+
+
+async def rules_command(harness: Harness, user: str, text: str = "") -> dict[str, Any]:
+    """What `/complaint rules` answers (the /complaint command module dispatches to `rules`)."""
+    runtime = harness.hero.runtime
+    body = {"team_id": demo.TEAM_ID, "user_id": user, "channel_id": demo.GENERAL, "command": "/complaint"}
+    reply = await rules(runtime, body, text, runtime.client)
+    assert reply.payload is not None
+    return reply.payload
+
+
+async def press(harness: Harness, user: str, payload: dict[str, Any], label: str, *, nth: int = 0) -> None:
+    """Press the nth button labelled `label` in an ephemeral answer shown in #general."""
+    blocks = payload["blocks"]
+    matches = [
+        (block.get("block_id"), element)
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["text"]["text"] == label
+    ]
+    block_id, element = matches[nth]
+    await harness.slack.act_on_ephemeral(user, demo.GENERAL, element, block_id)
+
+
+async def add_rule(harness: Harness, values: dict[str, Any]) -> dict[str, Any]:
+    listing = await rules_command(harness, demo.SAM)
+    await press(harness, demo.SAM, listing, "Add rule")
+    reply = await harness.slack.submit(demo.SAM, values)
+    return reply.json

@@ -9,38 +9,14 @@ from sqlalchemy import select
 from bot.complaints.routing import Route, route
 from bot.console import demo
 from bot.console.surfaces import find_element, texts
-from handlers.commands.complaint_rules import rules
 from storage.models import Complaint, RoutingRule
 from tests.conftest import Harness
 from tests.integration.risk_helpers import last_ephemeral
-from tests.integration.routing_helpers import add_complaint, audit
-
-
-async def rules_command(harness: Harness, user: str, text: str = "") -> dict[str, Any]:
-    """What `/complaint rules` answers (the /complaint command module dispatches to `rules`)."""
-    runtime = harness.hero.runtime
-    body = {"team_id": demo.TEAM_ID, "user_id": user, "channel_id": demo.GENERAL, "command": "/complaint"}
-    reply = await rules(runtime, body, text, runtime.client)
-    assert reply.payload is not None
-    return reply.payload
+from tests.integration.routing_helpers import add_complaint, add_rule, audit, press, rules_command
 
 
 def shown(payload: dict[str, Any]) -> str:
     return payload.get("text", "") + "\n" + texts(payload.get("blocks") or [])
-
-
-async def press(harness: Harness, user: str, payload: dict[str, Any], label: str, *, nth: int = 0) -> None:
-    """Press the nth button labelled `label` in an ephemeral answer shown in #general."""
-    blocks = payload["blocks"]
-    matches = [
-        (block.get("block_id"), element)
-        for block in blocks
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["text"]["text"] == label
-    ]
-    block_id, element = matches[nth]
-    await harness.slack.act_on_ephemeral(user, demo.GENERAL, element, block_id)
 
 
 def latest(harness: Harness, user: str) -> dict[str, Any]:
@@ -52,13 +28,6 @@ async def stored_rules(harness: Harness) -> list[RoutingRule]:
     async with harness.database.unit_of_work() as session:
         rows = await session.scalars(select(RoutingRule).order_by(RoutingRule.position))
         return list(rows.all())
-
-
-async def add_rule(harness: Harness, values: dict[str, Any]) -> dict[str, Any]:
-    listing = await rules_command(harness, demo.SAM)
-    await press(harness, demo.SAM, listing, "Add rule")
-    reply = await harness.slack.submit(demo.SAM, values)
-    return reply.json
 
 
 async def test_the_empty_list_says_what_to_do(harness: Harness) -> None:
