@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -94,13 +95,16 @@ def main(
                 print(f"herobot manifest: {error}", file=sys.stderr)
                 return 2
             print(render(manifest, args.format))
+            sys.stdout.flush()  # inside the try: a closed pipe is answered below, not at exit
             return 0
         settings = load_settings()
         if args.command in ("export", "purge"):
             from bot.operations import run_export, run_purge
 
             operate = run_export if args.command == "export" else run_purge
-            return asyncio.run(operate(settings, args))
+            code = asyncio.run(operate(settings, args))
+            sys.stdout.flush()
+            return code
         if args.command in ("serve", "socket", "console"):
             from bot.risk.checklist import load_checklist
 
@@ -129,6 +133,10 @@ def main(
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`herobot export … | head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 async def _migrate(settings: Settings) -> None:
