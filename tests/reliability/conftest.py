@@ -3,6 +3,7 @@ modest in size so the suite stays fast. `HYPOTHESIS_PROFILE=explore` searches wi
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 
@@ -30,3 +31,10 @@ async def fake() -> AsyncIterator[FakeSlack]:
     await slack.start()
     yield slack
     await slack.stop()
+
+
+@pytest.fixture
+def listener_failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Errors the bot logged: a listener that raised, or a failure it could not tell the person about."""
+    caplog.set_level(logging.WARNING)
+    return caplog.records
