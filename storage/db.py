@@ -6,10 +6,17 @@ repositories flush but never commit, so a change is stored whole or not at all.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there, two processes must not migrate one SQLite file at once
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -39,8 +46,24 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to run from several instances at once)."""
-        async with self.engine.begin() as connection:
+        async with self._sqlite_migration_lock(), self.engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
+
+    @asynccontextmanager
+    async def _sqlite_migration_lock(self) -> AsyncIterator[None]:
+        """SQLite has no advisory lock, and its DDL commits statement by statement: two processes migrating
+        one new file at once both create the tables, and one fails. A lock on a file beside the database
+        makes the second wait, then find the schema current. (PostgreSQL: an advisory lock, below.)"""
+        path = self.engine.url.database if self.is_sqlite else None
+        if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
+            yield
+            return
+        lock = await asyncio.to_thread(os.open, f"{path}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(lock)  # closing releases the lock
 
     async def is_ready(self) -> bool:
         """True when the database answers and its schema is at the newest revision."""

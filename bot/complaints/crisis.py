@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -78,8 +79,10 @@ async def _post(runtime: Runtime, client: AsyncWebClient, team_id: str, alert_id
         shown = await store.summary(session, alert, threshold.window)
     try:
         answer = await client.chat_postMessage(channel=channel, **alert_message(shown, threshold))
-    except SlackApiError as error:
-        log.warning("could not post the crisis alert to %s: %s", channel, error.response.get("error"))
+    except (SlackApiError, TimeoutError, aiohttp.ClientError) as error:
+        # A timeout too: an alert left raised without a message would never be posted nor raised again.
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
+        log.warning("could not post the crisis alert to %s: %s", channel, reason)
         async with runtime.database.unit_of_work() as session:
             await store.withdraw(session, alert_id)
         return

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from bot.blocks import clip
 from bot.complaints.fields import TAG_MAX, TAGS_MAX, URL_MAX, is_web_url, normalise_tags
 from bot.complaints.service import AUTHOR_MAX, EXTERNAL_ID_MAX, REGION_MAX, TEXT_MAX, ComplaintDraft, label
 from bot.errors import InvalidInput
@@ -40,7 +41,7 @@ class IngestItem(BaseModel):
     def _source(cls, value: str) -> str:
         network = parse_network(value)
         if network is None:
-            raise ValueError(f"unknown network {value!r}: one of {', '.join(NETWORKS)}")
+            raise ValueError(f"unknown network {clip(value, 40)!r}: one of {', '.join(NETWORKS)}")
         return network
 
     @field_validator("url")

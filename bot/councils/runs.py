@@ -3,7 +3,8 @@
 Exactly once: the claim is an INSERT on a unique key, committed before anything is posted, so of two
 instances (or a restart) firing for one period only the claimant posts. A run that failed (Slack down,
 the bot not in the channel) is retried by the council's next run, marked late; a claim whose instance
-died before finishing is taken over once it is stale. A run is late when it posts well after its time:
+died before finishing is taken over once it is stale (the outcome says when, so the scheduler can look again
+then rather than at the council's next period). A run is late when it posts well after its time:
 the bot was down then, and this is the start-up catching up.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -45,6 +46,7 @@ class Outcome:
     status: str  # posted | skipped | failed | taken (another run has it)
     ts: str | None = None
     reason: str | None = None
+    retake_at: datetime | None = None  # taken by a run still unfinished: when its claim goes stale
 
 
 async def run_due(runtime: Runtime, council_id: int) -> list[Outcome]:
@@ -69,9 +71,9 @@ async def run_due(runtime: Runtime, council_id: int) -> list[Outcome]:
 
 
 async def attempt(runtime: Runtime, council_id: int, period: Period, *, late: bool) -> Outcome:
-    run_id = await _claim(runtime, council_id, period, late=late)
+    run_id, retake_at = await _claim(runtime, council_id, period, late=late)
     if run_id is None:
-        return Outcome("taken")
+        return Outcome("taken", retake_at=retake_at)
     now = runtime.now()
     try:
         async with runtime.database.unit_of_work() as session:
@@ -108,22 +110,28 @@ async def attempt(runtime: Runtime, council_id: int, period: Period, *, late: bo
     return outcome
 
 
-async def _claim(runtime: Runtime, council_id: int, period: Period, *, late: bool) -> int | None:
+async def _claim(
+    runtime: Runtime, council_id: int, period: Period, *, late: bool
+) -> tuple[int | None, datetime | None]:
+    """The run's id once claimed; otherwise None, and when the claim that holds it will be stale if that
+    one is still unfinished (its instance may have died mid-run: a crash, a SIGKILL, a lost host)."""
     now = runtime.now()
     async with runtime.database.unit_of_work() as session:
         repository = CouncilRepository(session)
         council = await repository.by_id(council_id)
         if council is None:
-            return None
+            return None, None
         run_id = await repository.claim(council, period.start, period.end, now=now, late=late)
         if run_id is not None:
-            return run_id
+            return run_id, None
         existing = await repository.run_for(council_id, period.start)
-        if existing is not None and await repository.retake(
-            existing.id, now=now, stale_before=now - STALE_CLAIM, max_attempts=MAX_ATTEMPTS
-        ):
-            return existing.id
-    return None
+        if existing is None:
+            return None, None
+        if await repository.retake(existing.id, now=now, stale_before=now - STALE_CLAIM, max_attempts=MAX_ATTEMPTS):
+            return existing.id, None
+        if existing.status == "running" and existing.attempts < MAX_ATTEMPTS:
+            return None, existing.claimed_at + STALE_CLAIM + timedelta(seconds=1)
+    return None, None
 
 
 async def post_digest(client: AsyncWebClient, channel_id: str, digest: Digest) -> str:
@@ -131,6 +139,8 @@ async def post_digest(client: AsyncWebClient, channel_id: str, digest: Digest) -
     payload = digest_message(digest)
     try:
         answer = await client.chat_postMessage(channel=channel_id, **payload, unfurl_links=False)
+    except (TimeoutError, aiohttp.ClientError) as error:
+        raise DigestNotPosted(f"Slack did not answer ({type(error).__name__}); retried at the next run") from None
     except SlackApiError as error:
         if error.response.get("error") != "not_in_channel" or not await join_channel(client, channel_id):
             raise DigestNotPosted(_slack_reason(error, channel_id)) from None

@@ -3,7 +3,8 @@
 The jobs are rebuilt from the councils table at start and kept in step with it: right away in the
 instance where an admin changes a council (`reschedule`), and by a sync every minute in the others.
 At start each council also gets one run straight away, which posts the latest period it missed while
-the bot was down (once: the claim in the database sees to that; marked late).
+the bot was down (once: the claim in the database sees to that; marked late). A run that finds its period
+claimed by a run that never finished (its instance killed mid-post) looks again once that claim is stale.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from storage.repositories.councils import CouncilRepository
 log = logging.getLogger("herobot.councils")
 
 JOB_PREFIX = "council-digest:"
+RETAKE_PREFIX = "council-retake:"
 SYNC_SECONDS = 60
 
 
@@ -81,6 +83,7 @@ class CouncilJobs:
 
     def drop(self, council_id: int) -> None:
         self.scheduler.remove(job_id(council_id))
+        self.scheduler.remove(f"{RETAKE_PREFIX}{council_id}")
         self.built.pop(council_id, None)
 
     async def sync(self, runtime: Runtime) -> list[Council]:
@@ -97,7 +100,11 @@ class CouncilJobs:
 
 
 async def _run(council_id: int, runtime: Runtime) -> None:
-    await run_due(runtime, council_id)
+    outcomes = await run_due(runtime, council_id)
+    retake_at = min((o.retake_at for o in outcomes if o.retake_at is not None), default=None)
+    if retake_at is not None and runtime.scheduler is not None:
+        # Not left to the council's next period: the digest comes as soon as the dead claim may be taken over.
+        runtime.scheduler.on(f"{RETAKE_PREFIX}{council_id}", DateTrigger(run_date=retake_at), partial(_run, council_id))
 
 
 # One CouncilJobs per scheduler (tests and the console may run several apps in one process).
@@ -117,7 +124,7 @@ def register_jobs(scheduler: Scheduler) -> None:
     async def start(runtime: Runtime) -> None:
         for council in await jobs.sync(runtime):
             if not council.paused:
-                await run_due(runtime, council.id)  # the period missed while the bot was down, if any
+                await _run(council.id, runtime)  # the period missed while the bot was down, if any
 
     scheduler.on("councils-start", DateTrigger(run_date=scheduler.runtime.now()), start)
     scheduler.every("councils-sync", SYNC_SECONDS, jobs.sync)

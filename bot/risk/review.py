@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from bot.risk import flow
 from bot.risk.checklist import Checklist, Question
 from bot.risk.conversation import STATUS_LABEL, Status, checklist_of, label
 from bot.text import clean_text
-from storage.models import Project, RiskAssessment, RiskReviewCard, utcnow
+from storage.models import Project, RiskAssessment, RiskReviewCard
 from storage.repositories.audit import AuditRepository
 from storage.repositories.risk import RiskRepository
 
@@ -153,7 +154,14 @@ async def open_for_decision(session: AsyncSession, actor: Actor, assessment_id: 
 
 
 async def decide(
-    session: AsyncSession, actor: Actor, assessment_id: int, decision: Decision, comment: str, group: str
+    session: AsyncSession,
+    actor: Actor,
+    assessment_id: int,
+    decision: Decision,
+    comment: str,
+    group: str,
+    *,
+    now: datetime,
 ) -> Review:
     review = await review_of(session, actor.team_id, assessment_id)
     may_decide(actor, review, group)
@@ -163,7 +171,7 @@ async def decide(
     if len(comment) > COMMENT_MAX:
         raise InvalidInput(f"Please keep the comment under {COMMENT_MAX} characters.", "comment")
     decided = await RiskRepository(session).decide(
-        actor.team_id, assessment_id, status=decision.value, by=actor.user_id, at=utcnow(), comment=comment or None
+        actor.team_id, assessment_id, status=decision.value, by=actor.user_id, at=now, comment=comment or None
     )
     await session.refresh(review.assessment)
     if not decided:

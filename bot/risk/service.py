@@ -8,6 +8,7 @@ so a stale or doubled click changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -293,14 +294,13 @@ class Submitted:
     score: flow.Score
 
 
-async def submit(session: AsyncSession, actor: Actor, ref: Ref) -> Submitted:
+async def submit(session: AsyncSession, actor: Actor, ref: Ref, *, now: datetime) -> Submitted:
     conversation = await _claim(session, actor, ref, at_question=False)
     assessment, checklist = conversation.assessment, conversation.checklist
     if assessment.cursor is not None or not flow.is_complete(checklist, conversation.answers):
         raise UserError("Answer the remaining questions first; the summary's button then submits it.")
     counted = flow.effective_answers(checklist, conversation.answers)
     result = flow.score(checklist, counted)
-    now = utcnow()
     assessment.answers = counted
     assessment.status = Status.PENDING.value
     assessment.score = result.total

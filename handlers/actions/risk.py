@@ -137,7 +137,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         async with risk_answering(body, client, respond):
             actor = await actor_of(runtime, client, body)
             async with runtime.database.unit_of_work() as session:
-                submitted = await service.submit(session, actor, ref)
+                submitted = await service.submit(session, actor, ref, now=runtime.now())
                 review = await review_of(session, actor.team_id, submitted.conversation.assessment.id)
             where = await send_for_review(runtime, client, review)
             channel, ts = clicked_message(body)

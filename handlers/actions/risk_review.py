@@ -69,7 +69,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         async with answering(body, client, respond):
             actor = await actor_of(runtime, client, body, reviewer=True)
             async with runtime.database.unit_of_work() as session:
-                review = await review_service.decide(session, actor, ref.a, Decision.APPROVE, "", group)
+                review = await review_service.decide(
+                    session, actor, ref.a, Decision.APPROVE, "", group, now=runtime.now()
+                )
             await show_decided(runtime, client, body, respond, review, actor)
 
     async def open_comment(

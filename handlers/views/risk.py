@@ -69,7 +69,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         try:
             async with runtime.database.unit_of_work() as session:
                 review = await review_service.decide(
-                    session, actor, meta.a, decision, comment, runtime.settings.hero_it_reviewers_group
+                    session,
+                    actor,
+                    meta.a,
+                    decision,
+                    comment,
+                    runtime.settings.hero_it_reviewers_group,
+                    now=runtime.now(),
                 )
         except UserError as error:
             await ack(response_action="errors", errors={"comment": str(error)})

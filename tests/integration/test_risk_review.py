@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -243,3 +244,14 @@ async def test_a_new_check_after_approval_is_confirmed_first_and_closes_the_gate
 
 def shown_ephemeral(ephemeral: object) -> str:
     return getattr(ephemeral, "text", "") + "\n" + texts(getattr(ephemeral, "blocks", []))
+
+
+async def test_submission_and_decision_are_stamped_by_the_bots_clock(harness: Harness) -> None:
+    submitted_at = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
+    harness.hero.runtime.now = lambda: submitted_at
+    await submitted(harness)
+    harness.hero.runtime.now = lambda: submitted_at + timedelta(hours=5)
+    await press(harness, demo.INGRID, review_card(harness, demo.IT_REVIEW), "Approve")
+    async with harness.database.unit_of_work() as session:
+        stored = (await session.scalars(select(RiskAssessment))).one()
+    assert (stored.submitted_at, stored.decided_at) == (submitted_at, submitted_at + timedelta(hours=5))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -45,3 +48,22 @@ async def test_a_claim_rolled_back_with_its_work_lets_the_retry_in(database: Dat
 
 async def test_the_schema_is_at_head(database: Database) -> None:
     assert await database.is_ready()
+
+
+async def test_a_second_migration_of_one_new_sqlite_file_waits_for_the_first(tmp_path: Path) -> None:
+    """Two processes starting on one new SQLite file: the one that finds the lock taken waits, then finds
+    the schema current, instead of creating the same tables and failing."""
+    path = tmp_path / "new.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    other_process = os.open(f"{path}.migrate-lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other_process, fcntl.LOCK_EX)  # another process is migrating
+    try:
+        migrating = asyncio.ensure_future(database.migrate())
+        await asyncio.sleep(0.3)
+        assert not migrating.done() and not await database.is_ready()
+    finally:
+        os.close(other_process)  # it finishes
+    await asyncio.wait_for(migrating, 30)
+    assert await database.is_ready()
+    await database.migrate()  # and again, with nobody holding the lock: nothing to do
+    await database.dispose()

@@ -1,12 +1,19 @@
-"""What the reliability tests share: the whole database as data, raw signed requests, a submitted review."""
+"""What the reliability tests share: the whole database as data, raw signed requests, a submitted review, and
+`herobot serve` as a real process to kill."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from sqlalchemy import select
 
 from bot.console import demo
@@ -17,6 +24,7 @@ from storage.db import Database
 from storage.models import Base
 from tests.conftest import SIGNING_SECRET, Harness
 from tests.integration.risk_helpers import LOW_RISK, dm, live_prompt, press, run_checklist
+from tests.integration.test_running import free_port
 
 Snapshot = dict[str, list[tuple[str, ...]]]
 Attempt = Callable[[], Awaitable[Reply | None]]
@@ -138,3 +146,59 @@ def forged_modal(harness: Harness, user: str, callback_id: str, metadata: str, b
         ],
     }
     harness.fake.modals[user] = [OpenView(id=f"VFORGED{callback_id}", user=user, view=view, hash="h")]
+
+
+HEROBOT = str(Path(sys.executable).with_name("herobot"))
+
+
+class Server:
+    """`herobot serve` as its own process, as an operator runs it."""
+
+    def __init__(self, fake: FakeSlack, database: Database, workdir: Path, **env: str) -> None:
+        """`env`: more of the environment, e.g. HERO_INGEST_TOKEN or channels."""
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "herobot.log"
+        self.env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-crash",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.base_url + "/api/",
+            "DATABASE_URL": database.url,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "HERO_IT_REVIEW_CHANNEL": demo.IT_REVIEW,
+            **env,
+        }
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def spawn(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [HEROBOT, "serve"], env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    async def start(self, http: aiohttp.ClientSession) -> None:
+        self.spawn()
+        assert self.process is not None
+        for _ in range(300):
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                async with http.get(self.url + "/healthz") as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.05)
+        raise AssertionError("herobot serve never became healthy:\n" + self.log.read_text())
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        assert self.process.wait(10) == -signal.SIGKILL
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)

@@ -5,13 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import os
-import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,70 +20,9 @@ from storage.db import Database
 from storage.models import RiskAssessment
 from tests.conftest import SIGNING_SECRET
 from tests.integration.risk_helpers import LOW_RISK, live_prompt, press, question_of
-from tests.integration.test_running import free_port
-from tests.reliability.helpers import sqlite_database
+from tests.reliability.helpers import Server, sqlite_database
 
 database = pytest.fixture(sqlite_database)
-HEROBOT = str(Path(sys.executable).with_name("herobot"))
-
-
-class Server:
-    """`herobot serve` as its own process, as an operator runs it."""
-
-    def __init__(self, fake: FakeSlack, database: Database, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = workdir / "herobot.log"
-        self.env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-crash",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.base_url + "/api/",
-            "DATABASE_URL": database.url,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "HERO_IT_REVIEW_CHANNEL": demo.IT_REVIEW,
-        }
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def spawn(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [HEROBOT, "serve"], env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    async def start(self, http: aiohttp.ClientSession) -> None:
-        self.spawn()
-        assert self.process is not None
-        for _ in range(300):
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                async with http.get(self.url + "/healthz") as answer:
-                    if answer.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.05)
-        raise AssertionError("herobot serve never became healthy:\n" + self.log.read_text())
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        assert self.process.wait(10) == -signal.SIGKILL
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(30)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = demo.demo_slack()
-    await slack.start()
-    yield slack
-    await slack.stop()
 
 
 async def stored(database: Database) -> RiskAssessment:

@@ -49,13 +49,6 @@ HERO_SUBCOMMANDS = ["", "new", "list", "show", "update HERO-1", "stage HERO-1", 
 RISK_SUBCOMMANDS = ["", "start", "start HERO-1", "resume", "list", "show", "help", "nope"]
 
 
-@pytest.fixture
-def listener_failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    """Errors the bot logged: a listener that raised, or a failure it could not tell the person about."""
-    caplog.set_level(logging.WARNING)
-    return caplog.records
-
-
 def assert_sound(harness: Harness, failures: list[logging.LogRecord], reply: Reply | None, what: str) -> None:
     if reply is not None:
         assert reply.status == 200, f"HTTP {reply.status} for {what[:120]!r}"

@@ -8,14 +8,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.complaints.ids import ComplaintAction, ComplaintModalMeta
+from bot.complaints.routing_ids import RuleAction, RuleModalMeta, RuleRef
 from bot.console import demo
 from bot.console.emulator import Reply
 from bot.console.fake_slack import Message
 from bot.console.surfaces import find_element
-from bot.ids import ProjectAction
+from bot.councils.views import CouncilModalMeta
+from bot.ids import CouncilAction, ProjectAction
 from bot.risk.ids import AnswerModalMeta, DecisionModalMeta, Ref, RiskAction
-from storage.models import Project
+from storage.models import Project, RoutingRule
 from tests.conftest import Harness
+from tests.integration.council_helpers import MODAL_VALUES, open_and_submit
 from tests.integration.risk_helpers import (
     LOW_RISK,
     dm,
@@ -153,3 +157,102 @@ async def test_after_changes_are_requested_only_the_hero_revises(harness: Harnes
     told_maya = dm(harness, demo.MAYA)[-1]
     await refused(harness, "revise", lambda: on_message(harness, OUTSIDER, told_maya, "Revise answers"))
     await refused(harness, "/risk start", lambda: harness.slack.slash(OUTSIDER, "/risk", "start HERO-1"))
+
+
+# ---- complaints, routing rules and councils ------------------------------------------------------------------
+def forged_button(action_id: str, value: str) -> dict[str, Any]:
+    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": "x"}, "value": value}
+
+
+def forged_select(action_id: str, value: str) -> dict[str, Any]:
+    option = {"text": {"type": "plain_text", "text": "x"}, "value": value}
+    return {"type": "static_select", "action_id": action_id, "options": [option]}
+
+
+async def on_general(harness: Harness, user: str, element: dict[str, Any], **kw: Any) -> Reply:
+    return await harness.slack.act_on_ephemeral(user, demo.GENERAL, element, "forged", **kw)
+
+
+async def test_only_admins_touch_the_routing_rules_whatever_the_payload_says(harness: Harness) -> None:
+    async with harness.database.unit_of_work() as session:
+        session.add(RoutingRule(team_id=demo.TEAM_ID, name="Keep", tag="vip", target_kind="triage"))
+        session.add(RoutingRule(team_id=demo.TEAM_ID, name="Second", position=1, tag="x", target_kind="triage"))
+    shown = await refused(harness, "/complaint rules", lambda: harness.slack.slash(OUTSIDER, "/complaint", "rules"))
+    assert "Only admins" in shown
+    for action_id in (RuleAction.ADD, RuleAction.EDIT, RuleAction.UP, RuleAction.DOWN, RuleAction.DELETE):
+        for value in (RuleRef(r=1).encode(), RuleRef(r=2, p=0).encode()):
+            shown = await refused(
+                harness,
+                f"{action_id} {value}",
+                lambda action_id=action_id, value=value: on_general(harness, OUTSIDER, forged_button(action_id, value)),
+            )
+            assert "Only admins" in shown
+    for meta in (RuleModalMeta(rule_id=1), RuleModalMeta()):  # editing rule 1; adding a new one
+        forged_modal(harness, OUTSIDER, RuleAction.MODAL, meta.model_dump_json(), "name")
+        await refused(harness, f"rule modal {meta}", lambda: harness.slack.submit(OUTSIDER, {"name": "Hijacked"}))
+        harness.fake.modals.clear()
+
+
+async def test_only_admins_manage_councils_whatever_the_payload_says(harness: Harness) -> None:
+    await open_and_submit(harness)  # Sam's CX council
+    harness.fake.modals.clear()
+    for words in ("create", "edit CX council", "post CX council", "pause CX council", "resume CX council"):
+        shown = await refused(
+            harness, f"/council {words}", lambda words=words: harness.slack.slash(OUTSIDER, "/council", words)
+        )
+        assert "Only admins" in shown
+    await harness.slack.slash(demo.SAM, "/council", "delete CX council")
+    confirmation = [e for e in harness.fake.ephemerals if e.user == demo.SAM][-1].blocks
+    await refused(harness, "delete confirmed", lambda: on_ephemeral(harness, OUTSIDER, confirmation, "Delete"))
+    await refused(
+        harness, "forged delete", lambda: on_general(harness, OUTSIDER, forged_button(CouncilAction.DELETE, "1"))
+    )
+    for callback_id, meta in (
+        (CouncilAction.CREATE_MODAL, CouncilModalMeta()),
+        (CouncilAction.EDIT_MODAL, CouncilModalMeta(council_id=1)),
+    ):
+        await harness.slack.slash(demo.SAM, "/council", "create" if meta.council_id is None else "edit CX council")
+        hand_over(harness, demo.SAM, OUTSIDER)  # Sam's own form, submitted by Leo
+        shown = await refused(
+            harness, f"handed {callback_id}", lambda: harness.slack.submit(OUTSIDER, {**MODAL_VALUES, "name": "Ours"})
+        )
+        assert "Only admins" in shown
+        forged_modal(harness, OUTSIDER, callback_id, meta.model_dump_json(), "name")
+        await refused(harness, f"forged {callback_id}", lambda: harness.slack.submit(OUTSIDER, {"name": "Ours"}))
+        harness.fake.modals.clear()
+
+
+async def test_only_the_owner_or_an_admin_acts_on_an_owned_complaint(harness: Harness) -> None:
+    async with harness.database.unit_of_work() as session:
+        session.add(RoutingRule(team_id=demo.TEAM_ID, name="To Maya", target_kind="user", target_id=demo.MAYA))
+    await harness.slack.slash(demo.MAYA, "/complaint", "add https://x.com/a/status/2 rude agent")
+    card = dm(harness, demo.MAYA)[-1]  # Maya's card, with her buttons, pressed by Leo
+    for label, selected in (
+        ("Mark responded", None),
+        (ComplaintAction.REASSIGN, OUTSIDER),
+        (ComplaintAction.SNOOZE, "1:4h"),
+    ):
+        shown = await refused(
+            harness,
+            f"{label}",
+            lambda label=label, selected=selected: on_message(harness, OUTSIDER, card, label, selected=selected),
+        )
+        assert "Only the owner <@U0MAYA> or an admin" in shown
+    await refused(
+        harness,
+        "forged resolve",
+        lambda: harness.slack.act(OUTSIDER, forged_button(ComplaintAction.RESOLVE, "1"), "f", message=card),
+    )
+    await refused(
+        harness,
+        "forged snooze",
+        lambda: harness.slack.act(
+            OUTSIDER, forged_select(ComplaintAction.SNOOZE, "1:tomorrow"), "f", message=card, selected="1:tomorrow"
+        ),
+    )
+    forged_modal(harness, OUTSIDER, ComplaintAction.MODAL, ComplaintModalMeta(complaint_id=1).model_dump_json(), "text")
+    await refused(harness, "details modal", lambda: harness.slack.submit(OUTSIDER, {"text": "Hijacked"}))
+    for words in ("respond COMP-1 done", "resolve COMP-1 done", "assign COMP-1 <@U0LEO>", "dismiss COMP-1 spam"):
+        await refused(
+            harness, f"/complaint {words}", lambda words=words: harness.slack.slash(OUTSIDER, "/complaint", words)
+        )

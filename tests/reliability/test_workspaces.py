@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.complaints.ids import ComplaintAction, ComplaintModalMeta
+from bot.complaints.routing_ids import RuleAction, RuleModalMeta, RuleRef
 from bot.console import demo
 from bot.console.emulator import Emulator, Reply
 from bot.console.fake_slack import Message
 from bot.console.surfaces import find_element, texts
-from bot.ids import ProjectAction
+from bot.councils.views import CouncilModalMeta
+from bot.ids import CouncilAction, ProjectAction
 from bot.risk.ids import AnswerModalMeta, DecisionModalMeta, Ref, RiskAction
+from storage.models import RoutingRule
 from tests.conftest import Harness, MakeHarness
+from tests.integration.council_helpers import MODAL_VALUES, open_and_submit
 from tests.integration.risk_helpers import review_card
 from tests.integration.test_oauth import OAUTH, OTHER_TEAM, install, workspace
 from tests.reliability.helpers import assert_refused, forged_modal, snapshot, submitted_review
@@ -132,3 +137,103 @@ async def test_buttons_and_modals_carrying_another_workspaces_ids_change_nothing
             lambda user=user, block=block: other.submit(user, {block: "Hijacked title"}),
             user,
         )
+
+
+# ---- complaints, routing rules and councils ------------------------------------------------------------------
+A_SECRETS = ("rude agent", "Refund desk", "CX council")  # A's complaint text, rule and council names
+
+
+async def a_complaint_rule_and_council(make_harness: MakeHarness) -> tuple[Harness, Emulator]:
+    harness = await make_harness(**OAUTH)
+    await install(harness, demo.TEAM_ID, demo.SAM)
+    await install(harness, OTHER_TEAM, demo.SAM)
+    async with harness.database.unit_of_work() as session:
+        session.add(RoutingRule(team_id=demo.TEAM_ID, name="Refund desk", target_kind="user", target_id=demo.MAYA))
+    await harness.slack.slash(demo.MAYA, "/complaint", "add https://x.com/a/status/2 rude agent")
+    await open_and_submit(harness)  # CX council, by Sam
+    harness.fake.modals.clear()
+    return harness, workspace(harness, OTHER_TEAM)
+
+
+async def unknown_in_b(harness: Harness, name: str, attempt: Any, user: str) -> None:
+    """Refused as unknown; nothing of A's shown (but what the person typed: "There is no council “CX council”")."""
+    shown = await assert_refused(harness, name, attempt, user)
+    leaked = [secret for secret in A_SECRETS if secret.lower() in shown.lower() and secret not in name]
+    assert not leaked, f"{name}: workspace A's {leaked} shown in B"
+    assert any(words in shown.lower() for words in ("there is no", "no longer", "deleted")), shown[:200]
+
+
+async def test_complaints_rules_and_councils_of_another_workspace_stay_out_of_reach(make_harness: MakeHarness) -> None:
+    harness, other = await a_complaint_rule_and_council(make_harness)
+    for user, command, rest in [
+        (demo.MAYA, "/complaint", "show COMP-1"),
+        (demo.MAYA, "/complaint", "respond COMP-1 done"),
+        (demo.SAM, "/complaint", "resolve 1 done"),
+        (demo.SAM, "/complaint", "assign COMP-1 <@U0LEO>"),
+        (demo.SAM, "/complaint", "dismiss COMP-1 spam"),
+        (demo.MAYA, "/council", "show CX council"),
+        (demo.MAYA, "/council", "preview CX council"),
+        (demo.SAM, "/council", "edit CX council"),
+        (demo.SAM, "/council", "post CX council"),
+        (demo.SAM, "/council", "pause CX council"),
+        (demo.SAM, "/council", "delete CX council"),
+    ]:
+        await unknown_in_b(harness, f"{command} {rest}", lambda u=user, c=command, r=rest: other.slash(u, c, r), user)
+    for user, command, rest in [
+        (demo.SAM, "/complaint", "list all"),
+        (demo.MAYA, "/complaint", "list mine"),
+        (demo.SAM, "/complaint", "rules"),
+        (demo.SAM, "/council", "list"),
+    ]:
+        before = await snapshot(harness.database)
+        await other.slash(user, command, rest)
+        shown = harness.fake.ephemerals[-1]
+        assert not [s for s in A_SECRETS if s in shown.text + texts(shown.blocks)], (command, rest)
+        assert await snapshot(harness.database) == before
+
+    card = [m for m in harness.fake.messages[harness.fake.dm_channel(demo.MAYA)] if m.blocks][-1]  # A's card
+    for action_id, value, user in [
+        (ComplaintAction.MARK_RESPONDED, "1", demo.MAYA),
+        (ComplaintAction.RESOLVE, "1", demo.SAM),
+        (ComplaintAction.TAKE, "1", demo.SAM),
+        (ComplaintAction.VIEW, "1", demo.SAM),
+        (ComplaintAction.ADD_DETAILS, "1", demo.SAM),
+        (RuleAction.EDIT, RuleRef(r=1).encode(), demo.SAM),
+        (RuleAction.DELETE, RuleRef(r=1).encode(), demo.SAM),
+        (RuleAction.DOWN, RuleRef(r=1).encode(), demo.SAM),
+        (CouncilAction.DELETE, "1", demo.SAM),
+    ]:
+        await unknown_in_b(
+            harness,
+            f"{action_id} from B",
+            lambda a=action_id, v=value, u=user: other.act(u, button(a, v), "b", message=card),
+            user,
+        )
+    for callback_id, metadata, block in [
+        (ComplaintAction.MODAL, ComplaintModalMeta(complaint_id=1).model_dump_json(), "text"),
+    ]:
+        forged_modal(harness, demo.SAM, callback_id, metadata, block)
+        await unknown_in_b(
+            harness, f"{callback_id} from B", lambda b=block: other.submit(demo.SAM, {b: "Hijacked"}), demo.SAM
+        )
+        harness.fake.modals.clear()
+    # B's admin opens B's own rule form and rewrites it to edit A's rule 1.
+    await other.slash(demo.SAM, "/complaint", "rules")
+    listing = harness.fake.ephemerals[-1].blocks
+    block_id, add = find_element(listing, "Add rule")
+    await other.act_on_ephemeral(demo.SAM, demo.GENERAL, add, block_id)
+    form = harness.fake.top_modal(demo.SAM)
+    assert form is not None and form.view["callback_id"] == RuleAction.MODAL
+    form.view["private_metadata"] = RuleModalMeta(rule_id=1).model_dump_json()
+    await unknown_in_b(
+        harness, "rule modal from B", lambda: other.submit(demo.SAM, {"name": "Hijacked", "tag": "vip"}), demo.SAM
+    )
+    # And B's council form, rewritten to edit A's council 1.
+    await other.slash(demo.SAM, "/council", "create")
+    form = harness.fake.top_modal(demo.SAM)
+    assert form is not None
+    form.view["callback_id"] = CouncilAction.EDIT_MODAL
+    form.view["private_metadata"] = CouncilModalMeta(council_id=1).model_dump_json()
+    await unknown_in_b(
+        harness, "council modal from B", lambda: other.submit(demo.SAM, {**MODAL_VALUES, "name": "Ours"}), demo.SAM
+    )
