@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bench.processes import SECRET
+from bench.processes import SECRET, cpu_seconds
 from bot.console.emulator import Emulator, Sender
 from bot.console.fake_slack import FakeSlack
 
@@ -30,6 +30,12 @@ class Figures:
     done_seconds: float
     calls: Counter[str] = field(default_factory=Counter)
     failures: int = 0
+    cpu_seconds: float = 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """The server's CPU time per request (its whole work): unlike requests/s, not skewed by other load on the machine."""
+        return 1000 * self.cpu_seconds / self.requests if self.requests else 0.0
 
     @property
     def rps(self) -> float:
@@ -78,6 +84,7 @@ async def load(
     concurrency: int,
     *,
     wait_for_work: bool = False,
+    pid: int | None = None,
 ) -> Figures:
     """Fire `total` requests from `concurrency` clients; with `wait_for_work`, also wait for the Slack calls
     the app makes after its acks to stop arriving, so `done_rps` covers the whole work."""
@@ -91,12 +98,14 @@ async def load(
         for index in counter:
             await action(emulator, index)
 
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     done = (await settled(fake, started)) if wait_for_work else elapsed
+    cpu = cpu_seconds(pid) - cpu_before if pid else 0.0
     calls = Counter(call.method for call in fake.calls[calls_before:])
-    return Figures(scenario, app, total, elapsed, latencies, max(done, elapsed), calls, len(failures))
+    return Figures(scenario, app, total, elapsed, latencies, max(done, elapsed), calls, len(failures), cpu)
 
 
 async def settled(fake: FakeSlack, started: float, quiet: float = 0.3, within: float = 60.0) -> float:

@@ -19,6 +19,10 @@ class Pair:
     def ratio(self) -> float:
         return self.herobot.rps / self.bare.rps if self.bare.rps else 0.0
 
+    @property
+    def cpu_ratio(self) -> float:
+        return self.herobot.cpu_ms_per_request / self.bare.cpu_ms_per_request if self.bare.cpu_ms_per_request else 0.0
+
     def verdict(self) -> str:
         target = self.scenario.target
         if target is None:
@@ -30,7 +34,7 @@ class Pair:
 def ack_table(pairs: list[Pair], total: int, concurrency: int) -> list[str]:
     out = [
         f"Ack path: {total} signed requests per run, {concurrency} concurrent clients, fake Slack on loopback",
-        f"{'scenario':30} {'app':8} {'acks/s':>8} {'done/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'API calls/req':>14}",
+        f"{'scenario':30} {'app':8} {'acks/s':>8} {'done/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'CPU ms/req':>10} {'API calls/req':>13}",
     ]
     for pair in pairs:
         for figures in (pair.bare, pair.herobot):
@@ -38,7 +42,7 @@ def ack_table(pairs: list[Pair], total: int, concurrency: int) -> list[str]:
             out.append(
                 f"{pair.scenario.name:30} {figures.app:8} {figures.rps:8.0f} {figures.done_rps:8.0f} "
                 f"{figures.percentile(0.5):8.1f} {figures.percentile(0.99):8.1f} {ratio:>6} "
-                f"{figures.api_calls_per_request:14.2f}"
+                f"{figures.cpu_ms_per_request:10.2f} {figures.api_calls_per_request:13.2f}"
             )
     return out
 
@@ -51,7 +55,10 @@ def ack_lines(pairs: list[Pair]) -> list[str]:
             f"{pair.scenario.name}: {ours.rps:.0f} req/s = {pair.ratio:.2f}x bare Bolt ({pair.bare.rps:.0f} req/s), "
             f"p50 {ours.percentile(0.5):.1f} ms, p99 {ours.percentile(0.99):.1f} ms{pair.verdict()}"
         )
-        out.append(f"{pair.scenario.name}: {ours.done_rps:.0f} req/s with all their work done (every Slack call made)")
+        out.append(
+            f"{pair.scenario.name}: {ours.done_rps:.0f} req/s with all their work done (every Slack call made); "
+            f"CPU {ours.cpu_ms_per_request:.2f} ms/req = {pair.cpu_ratio:.1f}x bare Bolt's {pair.bare.cpu_ms_per_request:.2f}"
+        )
         if ours.failures or pair.bare.failures:
             out.append(f"{pair.scenario.name}: {ours.failures} herobot / {pair.bare.failures} bare answers not 200")
     return out

@@ -28,24 +28,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import digest, ingest, report  # noqa: E402
-from bench.loadgen import load  # noqa: E402
+from bench.loadgen import Figures, load  # noqa: E402
 from bench.processes import (  # noqa: E402
     SECRET,
     Profiler,
+    Server,
     bare_command,
     bench_environment,
     free_port,
     herobot_command,
     running,
 )
-from bench.scenarios import SCENARIOS, seed  # noqa: E402
+from bench.scenarios import SCENARIOS, Scenario, seed  # noqa: E402
 from bench.slack_calls import action_costs  # noqa: E402
 from bot.console import demo  # noqa: E402
 from bot.console.emulator import Emulator, http_sender  # noqa: E402
+from bot.console.fake_slack import FakeSlack  # noqa: E402
 
 
-async def ack_path(quick: bool, workdir: Path, profile: Path | None) -> list[str]:
-    total, concurrency = (60, 10) if quick else (2000, 50)
+async def ack_path(quick: bool, workdir: Path, profile: Path | None, only: str | None = None) -> list[str]:
+    total, concurrency, rounds = (60, 10, 1) if quick else (1500, 50, 3)
     fake = demo.demo_slack()
     api_url = await fake.start()
     lines: list[str] = []
@@ -66,21 +68,13 @@ async def ack_path(quick: bool, workdir: Path, profile: Path | None) -> list[str
             await seed(emulator)
             pairs: list[report.Pair] = []
             for scenario in SCENARIOS:
+                if only and not scenario.name.startswith(only):
+                    continue
                 why_not = scenario.missing()
                 if why_not:
                     lines.append(f"{scenario.name}: not measured — {why_not}")
                     continue
-                warm_up = max(10, total // 10)
-                args = (scenario.name, scenario.action)
-                await load(fake, http, bare.url, args[0], "bare", args[1], warm_up, concurrency)
-                await load(fake, http, hero.url, args[0], "herobot", args[1], warm_up, concurrency, wait_for_work=True)
-                ceiling = await load(fake, http, bare.url, args[0], "bare", args[1], total, concurrency)
-                profiler.begin(hero.process.pid, scenario.name.split(":")[0])
-                ours = await load(
-                    fake, http, hero.url, args[0], "herobot", args[1], total, concurrency, wait_for_work=True
-                )
-                profiler.end()
-                pairs.append(report.Pair(scenario, ours, ceiling))
+                pairs.append(await measure(fake, http, scenario, hero, bare, total, concurrency, rounds, profiler))
             loaded = hero.rss_mb
             costs = await action_costs(fake, emulator, project_id=1)
             lines += await ingest.ingestion_lines(http, hero.url, quick)
@@ -99,14 +93,49 @@ async def ack_path(quick: bool, workdir: Path, profile: Path | None) -> list[str
     ]
 
 
+async def measure(
+    fake: FakeSlack,
+    http: aiohttp.ClientSession,
+    scenario: Scenario,
+    hero: Server,
+    bare: Server,
+    total: int,
+    concurrency: int,
+    rounds: int,
+    profiler: Profiler,
+) -> report.Pair:
+    """Warm both up, then alternate bare and herobot runs; each keeps its best round.
+
+    Other work on the machine slows whichever app it happens to overlap: alternating and keeping the
+    best round of each compares the two at their least disturbed.
+    """
+    name, action = scenario.name, scenario.action
+    warm_up = max(10, total // 10)
+    await load(fake, http, bare.url, name, "bare", action, warm_up, concurrency)
+    await load(fake, http, hero.url, name, "herobot", action, warm_up, concurrency, wait_for_work=True)
+    bests: dict[str, Figures] = {}
+    for _ in range(rounds):
+        ceiling = await load(fake, http, bare.url, name, "bare", action, total, concurrency, pid=bare.process.pid)
+        profiler.begin(hero.process.pid, name.split(":")[0])
+        ours = await load(
+            fake, http, hero.url, name, "herobot", action, total, concurrency, wait_for_work=True, pid=hero.process.pid
+        )
+        profiler.end()
+        for figures in (ceiling, ours):
+            if figures.app not in bests or figures.rps > bests[figures.app].rps:
+                bests[figures.app] = figures
+    return report.Pair(scenario, bests["herobot"], bests["bare"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few seconds: small counts, for CI")
+    parser.add_argument("--only", help="only the scenarios whose name starts with this (read, write, click)")
     parser.add_argument("--profile", type=Path, help="write py-spy collapsed stacks of herobot per scenario here")
     args = parser.parse_args()
     try:
         with tempfile.TemporaryDirectory(prefix="herobot-bench-") as workdir:
-            lines = asyncio.run(ack_path(args.quick, Path(workdir), args.profile))
+            lines = asyncio.run(ack_path(args.quick, Path(workdir), args.profile, args.only))
     except Exception:
         # A benchmark never fails CI on its figures; one that cannot run at all must be seen.
         traceback.print_exc()
