@@ -27,7 +27,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import digest, ingest, report  # noqa: E402
+from bench import digest, ingest, loadgen, report  # noqa: E402
 from bench.loadgen import Figures, load  # noqa: E402
 from bench.processes import (  # noqa: E402
     SECRET,
@@ -48,6 +48,8 @@ from bot.console.fake_slack import FakeSlack  # noqa: E402
 
 async def ack_path(quick: bool, workdir: Path, profile: Path | None, only: str | None = None) -> list[str]:
     total, concurrency, rounds = (60, 10, 1) if quick else (1500, 50, 3)
+    if quick:
+        loadgen.SETTLE_QUIET_SECONDS = 0.3
     fake = demo.demo_slack()
     api_url = await fake.start()
     lines: list[str] = []
@@ -63,7 +65,7 @@ async def ack_path(quick: bool, workdir: Path, profile: Path | None, only: str |
             running(http, "bare", bare_command(), bare_env, workdir) as bare,
         ):
             emulator = Emulator(fake, SECRET, http_sender(http, hero.url + "/slack/events"))
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.5 if quick else 2.0)  # start-up work done: what it keeps is its idle size
             idle = hero.rss_mb
             await seed(emulator)
             pairs: list[report.Pair] = []

@@ -31,6 +31,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.ack_runner import PromptAckRunner
 from bot.directory import Directory
 from bot.logs import bind_request, current_request_id, new_request_id
 from bot.metrics import Metrics, MetricSource
@@ -93,6 +94,7 @@ class HeroBolt(AsyncApp):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
+        self._async_listener_runner = PromptAckRunner(self._async_listener_runner)
         self._answering: set[asyncio.Task[Any]] = set()
 
     def answering(self) -> set[asyncio.Task[Any]]:
