@@ -38,7 +38,7 @@ from bot.metrics import Metrics, MetricSource
 from bot.respond import PooledRespond, response_url_of
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.slack_client import build_client, copy_client
+from bot.slack_client import InstrumentedWebClient, build_client, copy_client
 from bot.workspaces import InstalledWorkspaces, SingleWorkspace
 from storage.db import Database
 
@@ -55,6 +55,7 @@ BOLT_KEY = web.AppKey("bolt", AsyncApp)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 OAUTH_STATE_SECONDS = 600
+MAX_KEPT_CLIENTS = 1000  # workspaces whose Web API clients are kept between requests
 
 
 @dataclass
@@ -267,10 +268,23 @@ async def _request_ids(request: web.Request, handler: Callable[[web.Request], Aw
 
 
 def _instrumented_client(metrics: Metrics) -> Callable[..., Awaitable[Any]]:
-    """Bolt builds a plain client per request; swap in one that counts its calls for /metrics."""
+    """Bolt builds a plain client per request; swap in one that counts its calls for /metrics.
+
+    One counting client per workspace token, kept: building a client reads the proxy variables from
+    the environment, which cost more than the rest of a short request's Bolt work. Nothing changes a
+    client once Bolt has authorized the request, so requests of one workspace can share it.
+    """
+    clients: dict[tuple[str | None, str | None], InstrumentedWebClient] = {}
 
     async def instrument(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
-        context["client"] = copy_client(context.client, metrics)
+        plain = context.client
+        key = (plain.token, plain.default_params.get("team_id"))
+        client = clients.get(key)
+        if client is None:
+            if len(clients) >= MAX_KEPT_CLIENTS:
+                clients.clear()
+            client = clients[key] = copy_client(plain, metrics)
+        context["client"] = client
         return await next()
 
     return instrument

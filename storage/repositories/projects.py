@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -74,26 +75,17 @@ class ProjectRepository:
         offset: int = 0,
     ) -> tuple[Sequence[ProjectLine], int]:
         """Like `list`, in one query: the listed columns only, the total counted by a window beside them."""
-        conditions = _list_conditions(team_id, involving, stages)
-        rows = (
-            await self.session.execute(
-                select(
-                    Project.id,
-                    Project.title,
-                    Project.stage,
-                    Project.network,
-                    Project.owner_id,
-                    func.count().over().label("total"),
-                )
-                .where(*conditions)
-                .order_by(Project.created_at.desc(), Project.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-        ).all()
+        statement = _lines_statement(bool(involving), bool(stages))
+        values: dict[str, Any] = {"team_id": team_id, "limit": limit, "offset": offset}
+        if involving:
+            values["involving"] = involving
+        if stages:
+            values["stages"] = list(stages)
+        rows = (await self.session.execute(statement, values)).all()
         if rows:
             total = int(rows[0].total)
         elif offset:  # a page past the end still tells how many there are
+            conditions = _list_conditions(team_id, involving, stages)
             total = int(await self.session.scalar(select(func.count()).select_from(Project).where(*conditions)) or 0)
         else:
             total = 0
@@ -124,6 +116,31 @@ class ProjectRepository:
 
     def accept_compact(self, team_id: str, user_id: str) -> None:
         self.session.add(CompactAcceptance(team_id=team_id, user_id=user_id))
+
+
+@cache
+def _lines_statement(involving: bool, stages: bool) -> Select[int, str, str, str, str, int]:
+    """Built once per shape with bound parameters: building and keying a statement costs more than running it."""
+    conditions: list[Any] = [Project.team_id == bindparam("team_id")]
+    if involving:
+        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == bindparam("involving"))
+        conditions.append(or_(Project.owner_id == bindparam("involving"), Project.id.in_(member_of)))
+    if stages:
+        conditions.append(Project.stage.in_(bindparam("stages", expanding=True)))
+    return (
+        select(
+            Project.id,
+            Project.title,
+            Project.stage,
+            Project.network,
+            Project.owner_id,
+            func.count().over().label("total"),
+        )
+        .where(*conditions)
+        .order_by(Project.created_at.desc(), Project.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
 
 
 def _list_conditions(team_id: str, involving: str | None, stages: Sequence[str] | None) -> list[Any]:
