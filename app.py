@@ -10,7 +10,12 @@ import sys
 
 
 def main() -> int:
+    from bot import retention
     from bot.cli import main as cli_main
+    from bot.complaints import followup as complaint_followup
+    from bot.complaints import metrics as complaint_metrics
+    from bot.councils import metrics as council_metrics
+    from bot.councils import scheduling as council_scheduling
     from bot.projects import metrics as project_metrics
     from handlers import register_all
 
@@ -18,8 +23,12 @@ def main() -> int:
     return cli_main(
         sys.argv[1:],
         register=register_all,
-        jobs=[],
-        metric_sources=[project_metrics.register_metrics],
+        jobs=[retention.register_jobs, complaint_followup.register_jobs, council_scheduling.register_jobs],
+        metric_sources=[
+            project_metrics.register_metrics,
+            complaint_metrics.register_metrics,
+            council_metrics.register_metrics,
+        ],
     )
 
 

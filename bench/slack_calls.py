@@ -20,6 +20,8 @@ from bot.console.emulator import Emulator
 from bot.console.fake_slack import FakeSlack, Message
 from bot.console.surfaces import interactive_elements
 
+# An index the load never used: a complaint URL seen before would be a duplicate, costing nothing.
+FRESH_INDEX = 1_000_000
 ANSWER_BUTTON = re.compile(r"^risk_answer_\d+$")
 
 
@@ -70,7 +72,7 @@ async def action_costs(fake: FakeSlack, emulator: Emulator, project_id: int) -> 
     costs: list[ActionCost] = []
     for scenario in SCENARIOS:
         if scenario.missing() is None:
-            costs.append(await cost_of(fake, scenario.name, lambda s=scenario: s.action(emulator, 0)))  # type: ignore[misc]
+            costs.append(await cost_of(fake, scenario.name, lambda s=scenario: s.action(emulator, FRESH_INDEX)))  # type: ignore[misc]
     costs.append(
         await cost_of(
             fake,

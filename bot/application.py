@@ -35,6 +35,7 @@ from bot.ack_runner import PromptAckRunner
 from bot.directory import Directory
 from bot.logs import bind_request, current_request_id, new_request_id
 from bot.metrics import Metrics, MetricSource
+from bot.replay import ReplayGuard
 from bot.respond import PooledRespond, response_url_of
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -42,7 +43,15 @@ from bot.slack_client import InstrumentedWebClient, build_client, copy_client
 from bot.workspaces import InstalledWorkspaces, SingleWorkspace
 from storage.db import Database
 
-__all__ = ["RUNTIME_KEY", "HeroApp", "Register", "build_client", "create_app", "request_kind"]
+__all__ = [
+    "RUNTIME_KEY",
+    "SLACK_EVENTS_MAX_BYTES",
+    "HeroApp",
+    "Register",
+    "build_client",
+    "create_app",
+    "request_kind",
+]
 
 log = logging.getLogger("herobot")
 request_log = logging.getLogger("herobot.requests")
@@ -56,6 +65,10 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 OAUTH_STATE_SECONDS = 600
 MAX_KEPT_CLIENTS = 1000  # workspaces whose Web API clients are kept between requests
+
+# The largest request body served (aiohttp answers 413 past it). Slack's biggest payloads for this bot are
+# clicks in a full modal or Home tab (the whole view comes along): a few hundred kilobytes at most.
+SLACK_EVENTS_MAX_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -212,11 +225,12 @@ def create_app(
     if client.session is not None:
         bolt.use(_pooled_respond(client.session))
 
-    web_app = web.Application(client_max_size=1024 * 1024, middlewares=[_request_ids])
+    web_app = web.Application(client_max_size=SLACK_EVENTS_MAX_BYTES, middlewares=[_request_ids])
     web_app[RUNTIME_KEY] = runtime
     web_app[BOLT_KEY] = bolt
     if not socket_mode:
-        web_app.router.add_post("/slack/events", _slack_events(bolt))
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        web_app.router.add_post("/slack/events", _slack_events(bolt, ReplayGuard(secret)))
     if bolt.oauth_flow is not None:
         _add_install_routes(web_app, bolt.oauth_flow)
     for source in metric_sources:
@@ -237,9 +251,11 @@ def _pooled_respond(session: Any) -> Callable[..., Awaitable[None]]:
     return pooled_respond
 
 
-def _slack_events(bolt: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _slack_events(bolt: AsyncApp, replays: ReplayGuard) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def slack_events(request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
+        if replays.replayed(bolt_request.raw_body, bolt_request.headers):
+            return web.Response(status=401, text="")
         bolt_response = await bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 

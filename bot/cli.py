@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -45,6 +46,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     manifest.add_argument("--socket", action="store_true", help="a manifest for Socket Mode (no request URLs)")
     manifest.add_argument("--format", choices=("json", "yaml"), default="json")
+    export = commands.add_parser(
+        "export",
+        help="write projects, complaints, risk reviews or the audit trail as CSV or JSON Lines, for CRMs and BI tools",
+    )
+    export.add_argument("kind", choices=("projects", "complaints", "reviews", "audit"))
+    export.add_argument(
+        "--format", choices=("csv", "json"), default="csv", help="csv (with a header row) or json (JSON Lines)"
+    )
+    export.add_argument(
+        "--since", metavar="DATE", help="only records created at or after this date or ISO 8601 time (UTC)"
+    )
+    export.add_argument("--team", metavar="TEAM_ID", help="only this workspace's records")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    purge = commands.add_parser(
+        "purge",
+        help="remove the personal data of complaints closed more than HERO_RETENTION_DAYS ago (the daily job does too)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="list what would be purged and change nothing")
     return parser
 
 
@@ -76,8 +95,16 @@ def main(
                 print(f"herobot manifest: {error}", file=sys.stderr)
                 return 2
             print(render(manifest, args.format))
+            sys.stdout.flush()  # inside the try: a closed pipe is answered below, not at exit
             return 0
         settings = load_settings()
+        if args.command in ("export", "purge"):
+            from bot.operations import run_export, run_purge
+
+            operate = run_export if args.command == "export" else run_purge
+            code = asyncio.run(operate(settings, args))
+            sys.stdout.flush()
+            return code
         if args.command in ("serve", "socket", "console"):
             from bot.risk.checklist import load_checklist
 
@@ -106,6 +133,10 @@ def main(
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`herobot export … | head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 async def _migrate(settings: Settings) -> None:

@@ -25,6 +25,13 @@ class Person:
     tz: str
 
 
+@dataclass(frozen=True)
+class Group:
+    id: str
+    handle: str
+    name: str
+
+
 class Directory:
     def __init__(
         self,
@@ -38,6 +45,7 @@ class Directory:
         self.monotonic = monotonic
         self._people: dict[tuple[str, str], tuple[float, Person]] = {}
         self._groups: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+        self._group_lists: dict[str, tuple[float, list[Group]]] = {}
 
     def _fresh(self, stamp: float) -> bool:
         return self.monotonic() - stamp < self.ttl
@@ -83,6 +91,26 @@ class Directory:
             return frozenset()
         return frozenset(users)
 
+    async def groups(self, client: AsyncWebClient, team_id: str) -> list[Group]:
+        """The workspace's user groups (enabled ones), by handle; empty when Slack cannot say."""
+        cached = self._group_lists.get(team_id)
+        if cached and self._fresh(cached[0]):
+            return cached[1]
+        try:
+            listed = (await client.usergroups_list()).get("usergroups") or []
+        except SlackApiError:
+            return []
+        found = sorted(
+            (
+                Group(id=g["id"], handle=g.get("handle") or g["id"], name=g.get("name") or g.get("handle") or g["id"])
+                for g in listed
+                if g.get("id") and not g.get("date_delete")
+            ),
+            key=lambda g: g.handle.casefold(),
+        )
+        self._group_lists[team_id] = (self.monotonic(), found)
+        return found
+
     async def is_admin(self, client: AsyncWebClient, team_id: str, user_id: str) -> bool:
         if user_id in self.settings.admin_ids:
             return True
@@ -104,3 +132,4 @@ class Directory:
     def forget(self) -> None:
         self._people.clear()
         self._groups.clear()
+        self._group_lists.clear()

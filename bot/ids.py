@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+# Record IDs are 32-bit integers in the database: a bigger number names nothing (and would make the
+# query itself fail), so whatever a payload or a command carries is bounded before it reaches a query.
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Step = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 class Kind(StrEnum):
@@ -28,7 +37,20 @@ def parse_id(kind: Kind, text: str) -> int | None:
     if prefix is not None and prefix.upper() != kind.value:
         return None
     number = int(match["number"])
-    return number if number > 0 else None
+    return number if 0 < number <= MAX_ID else None
+
+
+_NUMBER = re.compile(r"^\s*(?P<number>[0-9]{1,10})\s*$")
+
+
+def parse_record_number(raw: object) -> int | None:
+    """A record's number as a button or a modal carries it (`12`); anything else — words, signs, other
+    digits than 0-9, numbers past MAX_ID — names no record."""
+    match = _NUMBER.match(str(raw or ""))
+    if not match:
+        return None
+    number = int(match["number"])
+    return number if 0 < number <= MAX_ID else None
 
 
 _MENTION = re.compile(r"^<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -60,3 +82,12 @@ class ProjectAction(StrEnum):
     SHOW_COMPACT = "hero_compact_show"
     VIEW_MODAL = "hero_project_card"
     SHORTCUT_NEW = "hero_project_shortcut"
+
+
+class CouncilAction(StrEnum):
+    """action_id / callback_id values of the council surfaces."""
+
+    CREATE_MODAL = "council_create"
+    EDIT_MODAL = "council_edit"
+    DELETE = "council_delete"
+    KEEP = "council_keep"

@@ -6,18 +6,31 @@ import json
 import re
 from typing import Any
 
+from bot.complaints.ids import ComplaintAction
 from bot.ids import ProjectAction
 
-SLASH_COMMANDS: list[dict[str, str]] = [
+SLASH_COMMANDS: list[dict[str, Any]] = [
     {
         "command": "/hero",
         "description": "Log and follow HERO projects",
         "usage_hint": "new | list [mine|all|<stage>] | show HERO-12 | update HERO-12 <note> | stage HERO-12 <stage> | stats | compact | help",
     },
     {
+        "command": "/complaint",
+        "description": "Log, route and follow up social-media complaints",
+        # Slack sends @mentions as <@U…|name>, so `assign COMP-12 @maya` names a person unambiguously.
+        "should_escape": True,
+        "usage_hint": "add <link or text> | list [open|mine|overdue|tag:<tag>] | show COMP-12 | assign COMP-12 @user | respond COMP-12 <note> | resolve COMP-12 <note> | dismiss COMP-12 <reason> | link COMP-12 HERO-3 | rules | help",
+    },
+    {
         "command": "/risk",
         "description": "Run IT's risk check for a HERO project; IT reviews it",
         "usage_hint": "start HERO-12 | resume [RISK-5] | list [mine|pending] | show RISK-5 | help",
+    },
+    {
+        "command": "/council",
+        "description": "Councils and their scheduled digests of projects, complaints and risk reviews",
+        "usage_hint": "create | list | show <name> | preview <name> | post <name> | edit <name> | pause <name> | resume <name> | delete <name> | help",
     },
 ]
 
@@ -28,10 +41,17 @@ SHORTCUTS: list[dict[str, str]] = [
         "callback_id": ProjectAction.SHORTCUT_NEW.value,
         "description": "Log a customer-facing HERO project",
     },
+    {
+        "name": "Log social complaint",
+        "type": "message",
+        "callback_id": ComplaintAction.SHORTCUT_LOG.value,
+        "description": "Log this message as a social complaint, routed to its owner",
+    },
 ]
 
 BOT_EVENTS: list[str] = [
     "app_home_opened",
+    "reaction_added",  # the complaint emoji logs the message it was added to (reactions:read)
     # No scope needed: an uninstall or a revoked token removes that workspace's installation (OAuth).
     "app_uninstalled",
     "tokens_revoked",
@@ -44,6 +64,13 @@ BOT_SCOPES: list[str] = [
     "users:read",  # users.info: workspace admins and time zones
     "usergroups:read",  # usergroups.list, usergroups.users.list: IT reviewers
     "im:write",  # direct messages to owners and reviewers
+    "reactions:read",  # reaction_added events: the complaint emoji
+    "channels:history",  # conversations.history/replies: the text of a message flagged as a complaint
+    "groups:history",  # …in private channels the bot was invited to
+    "channels:read",  # conversations.info: is the bot in a council's public channel?
+    "groups:read",  # conversations.info on a council's private channel the bot was invited to
+    "channels:join",  # conversations.join: the bot joins a council's public channel itself
+    "files:write",  # files.getUploadURLExternal + files.completeUploadExternal: the digest's chart
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -15,6 +16,9 @@ from bot.settings import Settings
 from bot.workspaces import Workspaces
 from storage.db import Database
 from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.scheduler import Scheduler
 
 
 @dataclass
@@ -28,6 +32,9 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     workspaces: Workspaces | None = None
     in_flight: InFlight = field(default_factory=InFlight)
+    # Set by the Scheduler when one runs (serve, socket, console), so a change made in a listener (a new
+    # council) can reschedule its jobs; None in a process without jobs.
+    scheduler: Scheduler | None = None
 
     async def client_for(self, team_id: str) -> AsyncWebClient:
         """A client for one workspace, for work outside a request (see bot.workspaces)."""

@@ -29,6 +29,7 @@ JobSource = Callable[["Scheduler"], None]
 class Scheduler:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        runtime.scheduler = self
         self.aps = AsyncIOScheduler(
             timezone=UTC,
             # After a restart or a pause, a late run still runs (once), instead of APScheduler's 1 s grace.
@@ -46,6 +47,9 @@ class Scheduler:
     def remove(self, job_id: str) -> None:
         if self.aps.get_job(job_id):
             self.aps.remove_job(job_id)
+
+    def job_ids(self, prefix: str = "") -> set[str]:
+        return {job.id for job in self.aps.get_jobs() if job.id.startswith(prefix)}
 
     async def _run(self, job_id: str, job: Job) -> None:
         started = time.monotonic()

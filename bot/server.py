@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -103,14 +105,15 @@ async def _operate(
     previous_factory = in_flight.install(loop)
     runner = web.AppRunner(hero.web, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except OSError as error:
+        # Nothing was started yet: the one line naming the variable is all the operator should see.
+        await runner.cleanup()
+        InFlight.uninstall(loop, previous_factory)
+        raise ConfigurationError(_cannot_listen(settings, error)) from None
     scheduler = Scheduler(hero.runtime)
     try:
-        try:
-            await web.TCPSite(runner, settings.host, settings.port).start()
-        except OSError as error:
-            raise ConfigurationError(
-                f"PORT: cannot listen on {settings.host}:{settings.port} ({error.strerror or error})"
-            ) from None
         scheduler.start(list(jobs))
         if socket is not None:
             await socket.connect_async()
@@ -129,6 +132,15 @@ async def _operate(
         unfinished = await scheduler.stop(SHUTDOWN_SECONDS)
         InFlight.uninstall(loop, previous_factory)
         log.info("stopped", extra={"unfinished": unfinished})
+
+
+def _cannot_listen(settings: Settings, error: OSError) -> str:
+    """Which variable to fix: HOST when the address is unknown or not this machine's, else PORT (in use, privileged)."""
+    bad_host = isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL
+    return (
+        f"{'HOST' if bad_host else 'PORT'}: cannot listen on {settings.host}:{settings.port} "
+        f"({error.strerror or error})"
+    )
 
 
 async def _wait(tasks: set[asyncio.Task[Any]], within: float) -> None:

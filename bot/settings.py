@@ -221,6 +221,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected Slack user IDs such as U012ABCDEF, got {user_id!r}")
         return value
 
+    @field_validator("hero_it_reviewers_group")
+    @classmethod
+    def _reviewers_group(cls, value: str) -> str:
+        value = value.strip()
+        if not re.fullmatch(r"@?[^\s@,<>|]+", value):
+            raise ValueError(
+                f"expected a user-group handle such as it-reviewers or an ID such as S012ABCDEF, got {value!r}"
+            )
+        return value
+
     @field_validator("hero_complaint_emoji")
     @classmethod
     def _emoji(cls, value: str) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.complaints import queries as complaint_queries
+from bot.complaints import views as complaint_views
 from bot.home import home_view
 from bot.projects import service as projects
 from bot.projects import views as project_views
@@ -22,8 +24,10 @@ async def publish_home(runtime: Runtime, client: AsyncWebClient, team_id: str, u
         page = await projects.list_projects(session, actor, "mine", limit=10)
         accepted = await projects.has_accepted_compact(session, team_id, user_id)
         risk = await risk_review.home(session, actor, page.projects)
+        assigned = await complaint_queries.home(session, actor, runtime.now())
     sections = [
         project_views.home_section(page.projects, page.total, accepted_compact=accepted),
+        complaint_views.home_section(assigned),
         risk_views.home_section(risk),
     ]
     await client.views_publish(user_id=user_id, view=home_view(sections))

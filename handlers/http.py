@@ -1,4 +1,4 @@
-"""The bot's own HTTP routes beside /slack/events: health and metrics."""
+"""The bot's own HTTP routes beside /slack/events: health, metrics, and complaint ingestion (handlers.ingest)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE
 from bot.runtime import Runtime
+from handlers import ingest
 
 
 def register(web_app: web.Application, runtime: Runtime) -> None:
@@ -23,3 +24,4 @@ def register(web_app: web.Application, runtime: Runtime) -> None:
 
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
+    ingest.register(web_app, runtime)

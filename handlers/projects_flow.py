@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.councils.service import choices as council_choices
 from bot.projects import service
 from bot.projects import views as project_views
 from bot.projects.service import StageChange
@@ -19,7 +20,8 @@ async def open_new_project_modal(
 ) -> None:
     async with runtime.database.unit_of_work() as session:
         accepted = await service.has_accepted_compact(session, team_of(body), user_of(body))
-    view = project_views.project_modal(channel_id=channel_id, remind_compact=not accepted)
+        councils = await council_choices(session, team_of(body))
+    view = project_views.project_modal(channel_id=channel_id, remind_compact=not accepted, councils=councils)
     await open_or_push(client, body, view)
 
 

@@ -157,25 +157,32 @@ async def _serve(
 @pytest.fixture
 async def make_harness(database: Database) -> AsyncIterator[MakeHarness]:
     started: list[Harness] = []
+    own_fakes: list[FakeSlack] = []
+    own_databases: list[Database] = []
 
-    async def make(*, process_before_response: bool = True, **overrides: Any) -> Harness:
-        fake = demo.demo_slack()
-        api_url = await fake.start()
-        settings = test_settings(api_url, **overrides)
+    async def make(
+        *, process_before_response: bool = True, replica_of: Harness | None = None, **overrides: Any
+    ) -> Harness:
+        """The app on loopback with its own fake Slack — or, with `replica_of`, another replica of that app:
+        its own Runtime, Bolt app, HTTP server and database pool, on the same database and the same fake
+        Slack, with the same settings (changed by `overrides`), as a second `herobot serve` behind one URL."""
+        if replica_of is None:
+            fake = demo.demo_slack()
+            settings = test_settings(await fake.start(), **overrides)
+            own_fakes.append(fake)
+            db = database
+        else:
+            fake = replica_of.fake
+            settings = replica_of.settings.model_copy(update=overrides)
+            db = database if database.is_sqlite else Database(database.url, pool_size=5)
+            if db is not database:
+                own_databases.append(db)
         http = aiohttp.ClientSession()
-        hero, server = await _serve(settings, database, http, process_before_response)
+        hero, server = await _serve(settings, db, http, process_before_response)
         url = str(server.make_url("")).rstrip("/")
-        harness = Harness(
-            hero,
-            fake,
-            Emulator(fake, SIGNING_SECRET, http_sender(http, url + "/slack/events")),
-            database,
-            settings,
-            url,
-            http,
-            process_before_response,
-            [server],
-        )
+        send = http_sender(http, url + "/slack/events")
+        slack = replica_of.slack.via(send) if replica_of else Emulator(fake, SIGNING_SECRET, send)
+        harness = Harness(hero, fake, slack, db, settings, url, http, process_before_response, [server])
         started.append(harness)
         return harness
 
@@ -184,8 +191,11 @@ async def make_harness(database: Database) -> AsyncIterator[MakeHarness]:
         for server in harness.servers:
             await server.close()
         await harness.http.close()
-        await harness.fake.stop()
-        assert not harness.fake.problems, f"the bot called Slack wrongly: {harness.fake.problems}"
+    for db in own_databases:
+        await db.dispose()
+    for fake in own_fakes:
+        await fake.stop()
+        assert not fake.problems, f"the bot called Slack wrongly: {fake.problems}"
 
 
 @pytest.fixture

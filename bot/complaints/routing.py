@@ -1,15 +1,29 @@
-"""Which person or channel a new complaint goes to: the routing rules, evaluated in order."""
+"""Which person or channel a new complaint goes to: the routing rules, evaluated in order.
+
+The first rule whose conditions all hold decides (see bot.complaints.matching). A rule sends the
+complaint to a person, to a Slack user group — its members take turns — or to the triage channel;
+with no rule matching, or a group without members, it goes to the triage channel.
+
+The turn of a user group is a row (RoundRobinCursor) updated under a row lock inside the caller's unit
+of work: restarts keep it, and two instances creating complaints at once never give both to the same
+person out of turn.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.complaints.matching import Facts, first_match
+from bot.complaints.rules import Target, conditions_of, list_rules
 from bot.runtime import Runtime
-from storage.models import Complaint
+from storage.models import Complaint, RoundRobinCursor, RoutingRule
 
 
 @dataclass(frozen=True)
@@ -26,4 +40,61 @@ async def route(
     session: AsyncSession, runtime: Runtime, client: AsyncWebClient, complaint: Complaint, tags: Sequence[str]
 ) -> Route:
     """The first matching rule's target; with no rule matching, the triage channel."""
-    return Route(owner_id=None, channel=runtime.settings.hero_complaints_channel)
+    triage = runtime.settings.hero_complaints_channel
+    rules = await list_rules(session, complaint.team_id)
+    facts = Facts.of(
+        text=complaint.text,
+        tags=tags,
+        network=complaint.network,
+        region=complaint.region,
+        severity=complaint.severity,
+    )
+    rule: RoutingRule | None = first_match([(r, conditions_of(r)) for r in rules], facts)
+    if rule is None:
+        return Route(owner_id=None, channel=triage)
+    if rule.target_kind == Target.USER and rule.target_id:
+        return Route(owner_id=rule.target_id, channel=None, rule_id=rule.id, rule_name=rule.name)
+    if rule.target_kind == Target.GROUP and rule.target_id:
+        members = await runtime.directory.group_members(client, complaint.team_id, rule.target_id)
+        if members:
+            owner = await take_turn(session, complaint.team_id, rule.target_id, members)
+            return Route(owner_id=owner, channel=None, rule_id=rule.id, rule_name=rule.name)
+    return Route(owner_id=None, channel=triage, rule_id=rule.id, rule_name=rule.name)
+
+
+def next_in_turn(members: Iterable[str], last: str | None) -> str:
+    """The member after `last` in a stable order (user IDs sorted), wrapping around.
+
+    Keyed on the last person served rather than a counter, so a member joining or leaving the group
+    shifts nobody's turn.
+    """
+    ordered = sorted(set(members))
+    if not ordered:
+        raise ValueError("a group without members has no turn")
+    if last is None:
+        return ordered[0]
+    return next((member for member in ordered if member > last), ordered[0])
+
+
+async def take_turn(session: AsyncSession, team_id: str, group_id: str, members: Iterable[str]) -> str:
+    """Give the group's next turn: the cursor row is created if missing, then locked, read and advanced."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # Writing first also makes SQLite take its write lock now, before the read, so the read is current.
+    await session.execute(
+        insert(RoundRobinCursor)
+        .values(team_id=team_id, group_id=group_id, count=0, last_user_id=None)
+        .on_conflict_do_nothing(index_elements=["team_id", "group_id"])
+    )
+    cursor = await session.scalar(
+        select(RoundRobinCursor)
+        .where(RoundRobinCursor.team_id == team_id, RoundRobinCursor.group_id == group_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert cursor is not None
+    owner = next_in_turn(members, cursor.last_user_id)
+    cursor.count += 1
+    cursor.last_user_id = owner
+    await session.flush()
+    return owner

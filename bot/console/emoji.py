@@ -58,6 +58,7 @@ EMOJI: dict[str, str] = {
     "rotating_light": "🚨",
     "seedling": "🌱",
     "shield": "🛡️",
+    "loudspeaker": "📢",
     "sparkles": "✨",
     "speech_balloon": "💬",
     "star": "⭐",

@@ -57,6 +57,13 @@ class Emulator:
         self.team_id = team_id or fake.team_id
         self._events = itertools.count(1)
 
+    def via(self, send: Sender) -> Emulator:
+        """The same Slack delivering to another instance of the bot (two replicas behind one URL): one
+        workspace, one sequence of event IDs, as Slack has."""
+        other = Emulator(self.fake, self.secret, send, team_id=self.team_id)
+        other._events = self._events
+        return other
+
     # ---- delivery ---------------------------------------------------------------------------
     async def deliver(self, body: bytes, content_type: str, extra_headers: dict[str, str] | None = None) -> Reply:
         headers = {"Content-Type": content_type, **sign(self.secret, body), **(extra_headers or {})}

@@ -146,6 +146,7 @@ class FakeSlack(PlatformMixin):
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self._holds: dict[str, asyncio.Event] = {}
         self._init_platform(scopes)
         self._caller_token: str | None = None
 
@@ -195,6 +196,13 @@ class FakeSlack(PlatformMixin):
         self.messages.setdefault(channel, []).append(message)
         return message
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Keep the next call to `method` in flight until the returned event is set, as a slow network would:
+        it is seen (in `calls`) at once but takes effect, and is answered, only then."""
+        gate = asyncio.Event()
+        self._holds[method] = gate
+        return gate
+
     def fail(
         self, method: str, status: int, *, times: int = 1, retry_after: int = 1, hang_seconds: float = 0.0
     ) -> None:
@@ -232,6 +240,8 @@ class FakeSlack(PlatformMixin):
         token = authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else params.get("token")
         self.calls.append(Call(method, params, token))
         self._changed.set()
+        if (gate := self._holds.pop(method, None)) is not None:
+            await gate.wait()
         failure = self.failures.get(method)
         if failure and failure.times > 0:
             failure.times -= 1

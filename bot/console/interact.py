@@ -46,7 +46,10 @@ async def slash(session: Session, word: str, rest: str, targets: Targets) -> Non
             f"{command} is not a command herobot offers in this version (it offers {', '.join(offered)}). "
             "Type help for the console's own commands."
         )
-    reply = await session.slack.slash(session.user, command, rest, session.channel)
+    spec = next(c for c in SLASH_COMMANDS if c["command"] == command)
+    # Like Slack, a command declared with should_escape gets @people and #channels as <@U…> and <#C…|name>.
+    text = slack_text(session, rest) if spec.get("should_escape") else rest
+    reply = await session.slack.slash(session.user, command, text, session.channel)
     session.check(reply, f"{command} {rest}".strip())
 
 

@@ -91,6 +91,9 @@ class ManualScheduler(Scheduler):
     def remove(self, job_id: str) -> None:
         self.jobs.pop(job_id, None)
 
+    def job_ids(self, prefix: str = "") -> set[str]:
+        return {job_id for job_id in self.jobs if job_id.startswith(prefix)}
+
     def start(self, sources: list[JobSource]) -> None:
         for source in sources:
             source(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,12 +19,14 @@ from bot.risk.gate import latest_assessment_approved
 from bot.text import clean_text, one_line
 from storage.models import Project, ProjectMember, ProjectNote, utcnow
 from storage.repositories.audit import AuditRepository
+from storage.repositories.councils import CouncilRepository
 from storage.repositories.projects import ProjectLine, ProjectRepository
 
 TITLE_MAX = 150
 TEXT_MAX = 2900
 NOTE_MAX = 2900
 MEMBERS_MAX = 20
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 @dataclass
@@ -49,6 +52,8 @@ class ProjectDraft:
         if self.network and self.network not in NETWORKS:
             raise InvalidInput("Pick a social channel from the list.", "network")
         members = list(dict.fromkeys(self.members))
+        if not all(isinstance(m, str) and USER_ID.fullmatch(m) for m in members):
+            raise InvalidInput("Pick the team members from the list of people.", "members")
         if len(members) > MEMBERS_MAX:
             raise InvalidInput(f"A project can have at most {MEMBERS_MAX} team members.", "members")
         return ProjectDraft(
@@ -113,10 +118,17 @@ def _require_change_rights(actor: Actor, project: Project) -> None:
         )
 
 
+async def _check_council(session: AsyncSession, team_id: str, council_id: int | None) -> None:
+    """A project may name a council of its own workspace only (the modal offers those; a payload may lie)."""
+    if council_id is not None and await CouncilRepository(session).get(team_id, council_id) is None:
+        raise InvalidInput("That council no longer exists; pick another, or none.", "council")
+
+
 async def create_project(
     session: AsyncSession, actor: Actor, draft: ProjectDraft, now: datetime | None = None
 ) -> Project:
     clean = draft.validated()
+    await _check_council(session, actor.team_id, clean.council_id)
     now = now or utcnow()
     project = Project(
         team_id=actor.team_id,
@@ -161,6 +173,7 @@ async def update_details(
     session: AsyncSession, actor: Actor, project_id: int, draft: ProjectDraft, now: datetime | None = None
 ) -> Project:
     clean = draft.validated()
+    await _check_council(session, actor.team_id, clean.council_id)
     project = await _locked(session, actor, project_id)
     before = snapshot(project)
     project.title = clean.title

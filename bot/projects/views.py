@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot import blocks as bk
-from bot.ids import ProjectAction
+from bot.ids import ProjectAction, RecordId
 from bot.networks import NETWORKS, network_label
 from bot.projects.service import Listed, ProjectDraft, ProjectPage, ProjectStats, StageChange, label, member_ids
 from bot.projects.stages import STAGE_EMOJI, Stage, next_stages
@@ -29,7 +29,7 @@ USAGE = """*`/hero` — HERO projects*
 class ProjectModalMeta(BaseModel):
     """What a project modal carries between opening and submission."""
 
-    project_id: int | None = None
+    project_id: RecordId | None = None
     channel_id: str | None = None
 
 
@@ -48,7 +48,9 @@ def project_modal(
     project_id: int | None = None,
     channel_id: str | None = None,
     remind_compact: bool = False,
+    councils: Sequence[tuple[int, str]] = (),
 ) -> dict[str, Any]:
+    """`councils`: (id, name) of the workspace's councils; with any, the form offers the optional council."""
     draft = draft or ProjectDraft(title="")
     editing = project_id is not None
     blocks: list[bk.Block] = []
@@ -106,6 +108,21 @@ def project_modal(
             placeholder="e.g. median first response under 1 hour; fewer repeat complaints",
         ),
     ]
+    if councils:
+        blocks.append(
+            bk.input_block(
+                "council",
+                "Council",
+                bk.static_select(
+                    "value",
+                    "The council that follows it",
+                    [(str(council_id), name) for council_id, name in councils],
+                    initial=str(draft.council_id) if draft.council_id is not None else None,
+                ),
+                optional=True,
+                hint="Its digest lists this project.",
+            )
+        )
     meta = ProjectModalMeta(project_id=project_id, channel_id=channel_id)
     return bk.modal(
         ProjectAction.DETAILS_MODAL if editing else ProjectAction.NEW_MODAL,
@@ -123,6 +140,7 @@ def draft_from_state(values: dict[str, dict[str, Any]]) -> ProjectDraft:
         return values.get(block, {}).get("value", {})
 
     network = (value("network").get("selected_option") or {}).get("value", "")
+    council = str((value("council").get("selected_option") or {}).get("value") or "")
     return ProjectDraft(
         title=value("title").get("value") or "",
         problem=value("problem").get("value") or "",
@@ -130,6 +148,7 @@ def draft_from_state(values: dict[str, dict[str, Any]]) -> ProjectDraft:
         audience=value("audience").get("value") or "",
         success_measure=value("success").get("value") or "",
         members=list(value("members").get("selected_users") or []),
+        council_id=int(council) if council.isdigit() else None,
     )
 
 

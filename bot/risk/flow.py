@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.risk.checklist import Answer, AnswerType, Checklist, Level, Levels, Question
+from bot.text import clean_text
 
 AnswerValue = str | list[str]
 Answers = Mapping[str, AnswerValue]
@@ -106,7 +107,7 @@ def previous_question(checklist: Checklist, answers: Answers, before: str | None
 def normalise_answer(question: Question, raw: str | list[str]) -> AnswerValue:
     """Check an answer against what the question offers; raise InvalidAnswer with a sentence if it doesn't."""
     if question.type == AnswerType.TEXT:
-        text = (raw if isinstance(raw, str) else " ".join(raw)).strip()
+        text = clean_text(raw if isinstance(raw, str) else " ".join(raw))
         if not text and not question.optional:
             raise InvalidAnswer("Please write an answer: this question needs one.")
         if len(text) > TEXT_ANSWER_MAX:

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ValidationError
 
+from bot.ids import RecordId, Step
+
 
 class RiskAction(StrEnum):
     # the conversation, in the HERO's direct messages
@@ -47,8 +49,8 @@ def answer_action(index: int) -> str:
 class Ref(BaseModel):
     """What a conversation button carries: assessment, step, and the question and answer when relevant."""
 
-    a: int
-    s: int = 0
+    a: RecordId
+    s: Step = 0
     q: str | None = None
     v: str | None = None
 
@@ -68,8 +70,8 @@ class Ref(BaseModel):
 class AnswerModalMeta(BaseModel):
     """The answer modal (multiple choice, free text): the prompt it answers and the message to update."""
 
-    a: int
-    s: int
+    a: RecordId
+    s: Step
     q: str
     channel: str | None = None
     ts: str | None = None
@@ -78,6 +80,6 @@ class AnswerModalMeta(BaseModel):
 class DecisionModalMeta(BaseModel):
     """The comment modal of a review decision; `view_id` is the review modal to refresh, if opened from one."""
 
-    a: int
+    a: RecordId
     decision: str
     view_id: str | None = None

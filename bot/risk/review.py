@@ -21,6 +21,7 @@ from bot.projects.service import get_project, may_change, member_ids
 from bot.risk import flow
 from bot.risk.checklist import Checklist, Question
 from bot.risk.conversation import STATUS_LABEL, Status, checklist_of, label
+from bot.text import clean_text
 from storage.models import Project, RiskAssessment, RiskReviewCard, utcnow
 from storage.repositories.audit import AuditRepository
 from storage.repositories.risk import RiskRepository
@@ -156,7 +157,7 @@ async def decide(
 ) -> Review:
     review = await review_of(session, actor.team_id, assessment_id)
     may_decide(actor, review, group)
-    comment = comment.strip()
+    comment = clean_text(comment)
     if decision.needs_comment and not comment:
         raise InvalidInput("Please tell the HERO what to change or why: they will read this comment.", "comment")
     if len(comment) > COMMENT_MAX:

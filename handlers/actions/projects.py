@@ -7,8 +7,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import PermissionDenied
-from bot.ids import ProjectAction
+from bot.councils.service import choices as council_choices
+from bot.errors import NotFound, PermissionDenied
+from bot.ids import ProjectAction, parse_record_number
 from bot.projects import service
 from bot.projects import views as project_views
 from bot.projects.stages import parse_stage
@@ -20,7 +21,10 @@ from handlers.projects_flow import announce_stage, open_new_project_modal, open_
 
 def _project_id(action: dict[str, Any]) -> int:
     raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")
-    return int(str(raw).split(":", 1)[0])
+    project_id = parse_record_number(str(raw).split(":", 1)[0])
+    if project_id is None:  # only a rewritten payload carries anything else
+        raise NotFound("That button names no project. Try `/hero list all`.")
+    return project_id
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -52,13 +56,14 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             actor = await actor_of(runtime, client, body)
             async with runtime.database.unit_of_work() as session:
                 project = await service.get_project(session, actor.team_id, _project_id(action))
+                councils = await council_choices(session, actor.team_id)
             if not service.may_change(actor, project):
                 raise PermissionDenied(
                     f"Only the owner, the team members or an admin can edit {service.label(project)}."
                 )
             channel = (body.get("channel") or {}).get("id")
             view = project_views.project_modal(
-                project_views.draft_of(project), project_id=project.id, channel_id=channel
+                project_views.draft_of(project), project_id=project.id, channel_id=channel, councils=councils
             )
             await open_or_push(client, body, view)
 
@@ -83,14 +88,14 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     ) -> None:
         await ack()
         raw = (action.get("selected_option") or {}).get("value", "")
-        project_id, _, stage_word = raw.partition(":")
-        stage = parse_stage(stage_word)
-        if not project_id.isdigit() or stage is None:
+        number, _, stage_word = str(raw).partition(":")
+        project_id, stage = parse_record_number(number), parse_stage(stage_word)
+        if project_id is None or stage is None:
             return
         async with answering(body, client, respond):
             actor = await actor_of(runtime, client, body)
             async with runtime.database.unit_of_work() as session:
-                change = await service.change_stage(session, actor, int(project_id), stage, now=runtime.now())
+                change = await service.change_stage(session, actor, project_id, stage, now=runtime.now())
                 notes = await service.project_notes(session, actor.team_id, change.project.id)
             await _refresh(runtime, body, client, respond, change.project, notes, actor)
             await announce_stage(runtime, client, change, actor.user_id)

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.ids import parse_record_number
 from bot.permissions import Actor
 from bot.risk import notices, service
 from bot.risk import views as risk_views
@@ -159,9 +160,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         await ack()
-        project_id, _, confirmation = str(action.get("value") or "").partition(":")
-        if project_id.isdigit():
-            await start_in_dm(body, respond, client, int(project_id), confirmed=confirmation == "new")
+        number, _, confirmation = str(action.get("value") or "").partition(":")
+        project_id = parse_record_number(number)
+        if project_id is not None:
+            await start_in_dm(body, respond, client, project_id, confirmed=confirmation == "new")
 
     @app.action(RiskAction.REVISE)
     async def revise(

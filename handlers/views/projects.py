@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,7 +21,10 @@ from handlers.projects_flow import announce_created
 
 
 def _meta(view: dict[str, Any]) -> ProjectModalMeta:
-    return ProjectModalMeta.model_validate_json(view.get("private_metadata") or "{}")
+    try:
+        return ProjectModalMeta.model_validate_json(view.get("private_metadata") or "{}")
+    except ValidationError:  # only a rewritten submission carries anything else
+        return ProjectModalMeta()
 
 
 async def _refuse(ack: Any, error: UserError, default_field: str) -> None:

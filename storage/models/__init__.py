@@ -10,6 +10,7 @@ from storage.models.complaints import (
     RoutingRule,
 )
 from storage.models.core import AuditEvent, CompactAcceptance, ProcessedEvent
+from storage.models.councils import Council, CouncilRun
 from storage.models.oauth import slack_bots, slack_installations, slack_oauth_states
 from storage.models.projects import Project, ProjectMember, ProjectNote
 from storage.models.risk import RiskAssessment, RiskChecklistVersion, RiskReviewCard
@@ -21,6 +22,8 @@ __all__ = [
     "Complaint",
     "ComplaintNote",
     "ComplaintTag",
+    "Council",
+    "CouncilRun",
     "CrisisAlert",
     "ProcessedEvent",
     "Project",

@@ -122,7 +122,8 @@ class RoutingRule(TeamScoped, Base):
 
 
 class RoundRobinCursor(Base):
-    """How many complaints a user group has been given: the next goes to member `count % len(members)`.
+    """Whose turn it is in a user group: the next complaint goes to the member after `last_user_id`
+    (members ordered by user ID, wrapping around); `count` is how many the group has been given.
 
     Stored, so the turn survives restarts and is shared by every instance (updated under a row lock).
     """

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent
@@ -35,6 +35,11 @@ class AuditRepository:
         )
         self.session.add(event)
         return event
+
+    async def record_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Many audit rows in one bulk insert (e.g. a batch of ingested complaints); each has record()'s fields."""
+        if rows:
+            await self.session.execute(insert(AuditEvent), list(rows))
 
     async def for_entity(self, team_id: str, entity_type: str, entity_id: int) -> Sequence[AuditEvent]:
         rows = await self.session.scalars(

@@ -40,7 +40,9 @@ class ProjectRepository:
             .options(selectinload(Project.members))
         )
         if for_update:
-            statement = statement.with_for_update()
+            # The row as it is once the lock is ours: an object this session loaded before the lock (the
+            # listener's first read) would otherwise keep the values another instance has since changed.
+            statement = statement.with_for_update().execution_options(populate_existing=True)
         return (await self.session.scalars(statement)).first()
 
     async def list(

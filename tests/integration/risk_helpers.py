@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.console import demo
 from bot.console.emulator import Reply
 from bot.console.fake_slack import Message
 from bot.console.surfaces import find_element, interactive_elements, texts
@@ -124,3 +125,11 @@ def review_card(harness: Harness, channel: str) -> Message:
     cards = [m for m in harness.fake.messages.get(channel, []) if m.text.startswith("IT risk review")]
     assert cards, f"no review card in {channel}"
     return cards[-1]
+
+
+async def submitted(harness: Harness, answers: dict[str, object] = RISKY, *, title: str = "Refund tweets") -> None:
+    """Maya logs a project, runs its risk check and submits it."""
+    await harness.slack.slash(demo.MAYA, "/hero", f"new {title}")
+    await harness.slack.slash(demo.MAYA, "/risk", "start HERO-1")
+    await run_checklist(harness, demo.MAYA, answers)
+    await press(harness, demo.MAYA, live_prompt(harness, demo.MAYA), "Submit for IT review")

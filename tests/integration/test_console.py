@@ -189,7 +189,7 @@ async def test_messages_reactions_threads_and_shortcuts(tmp_path: Path, database
     ("line", "problem"),
     [
         ("frobnicate now", "I don't know 'frobnicate'"),
-        ("/complaint add https://x.com/a", "/complaint is not a command herobot offers in this version"),
+        ("/refund everyone", "/refund is not a command herobot offers in this version"),
         ("click 3", "Nothing to click yet"),
         ("submit", "No modal is open"),
         ("react m7 eyes", "There is no message 'm7'"),

@@ -14,24 +14,15 @@ from storage.models import AuditEvent, Project, RiskAssessment
 from tests.conftest import Harness
 from tests.integration.risk_helpers import (
     LOW_RISK,
-    RISKY,
     assessment,
     dm,
     last_ephemeral,
     live_prompt,
     press,
     review_card,
-    run_checklist,
     shown,
+    submitted,
 )
-
-
-async def submitted(harness: Harness, answers: dict[str, object] = RISKY, *, title: str = "Refund tweets") -> None:
-    """Maya logs a project, runs its risk check and submits it."""
-    await harness.slack.slash(demo.MAYA, "/hero", f"new {title}")
-    await harness.slack.slash(demo.MAYA, "/risk", "start HERO-1")
-    await run_checklist(harness, demo.MAYA, answers)
-    await press(harness, demo.MAYA, live_prompt(harness, demo.MAYA), "Submit for IT review")
 
 
 async def decisions(harness: Harness) -> list[AuditEvent]:

@@ -175,3 +175,19 @@ def test_serve_with_half_the_oauth_credentials_is_refused_in_one_line(
     assert main(["serve"], register=register_all) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("herobot: configuration error: SLACK_CLIENT_SECRET: required with")
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    """`herobot manifest | head -1`: the reader closing the pipe is no error worth a traceback."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/pipe.db"}
+    command = [sys.executable, str(root / "app.py"), "manifest", "--format", "yaml"]
+    process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line is written
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors

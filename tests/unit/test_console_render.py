@@ -241,3 +241,19 @@ def test_wrapping_keeps_indentation_and_counts_emoji_as_two_columns() -> None:
     ]
     coloured = wrap("\x1b[1m" + "word " * 10 + "\x1b[0m", 24)
     assert all(line.startswith("\x1b[1m") for line in coloured) and strip_ansi("".join(coloured)).count("word") == 10
+
+
+def test_the_console_draws_every_emoji_the_bot_writes() -> None:
+    """An emoji code the console doesn't know shows as `:name:` in the demo instead of the picture."""
+    import pathlib
+    import re
+
+    from bot.console.emoji import EMOJI
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    written: set[str] = set()
+    for folder in ("bot", "handlers"):
+        for path in (root / folder).rglob("*.py"):
+            if "console" not in path.parts:
+                written.update(re.findall(r"(?<![\w:]):([a-z][a-z0-9_+-]{1,40}):(?!\w)", path.read_text()))
+    assert sorted(written - set(EMOJI)) == []

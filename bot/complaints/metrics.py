@@ -1,0 +1,26 @@
+"""Complaint figures for /metrics: complaints by status and how many are overdue, across workspaces."""
+
+from __future__ import annotations
+
+from bot.complaints.service import STATUSES
+from bot.metrics import Metrics
+from bot.runtime import Runtime
+from storage.repositories.complaints import ComplaintRepository
+
+
+def register_metrics(metrics: Metrics) -> None:
+    by_status = metrics.gauge("herobot_complaints", "Social complaints by status", ["status"])
+    overdue = metrics.gauge(
+        "herobot_complaints_overdue", "Open complaints past their first-response due time without a response"
+    )
+
+    async def refresh(runtime: Runtime) -> None:
+        async with runtime.database.unit_of_work() as session:
+            repository = ComplaintRepository(session)
+            counts = await repository.count_by_status_in_all_workspaces()
+            late = await repository.count_overdue_in_all_workspaces(runtime.now())
+        # Every status is shown, at 0 when empty, so a dashboard's series never vanish.
+        metrics.set_all(by_status, {(status,): float(counts.get(status, 0)) for status in STATUSES})
+        overdue.set(late)
+
+    metrics.add_source("complaints", refresh)

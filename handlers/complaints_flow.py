@@ -1,0 +1,162 @@
+"""Steps the complaint listeners and the ingestion API share: logging with race safety, and telling people.
+
+Every capture path (command, shortcut, reaction, API) logs through `log_drafts`: one unit of work
+that stores and routes; after it commits, `announce` sends the owner's card or the triage post and
+calls the crisis check — notifications never hold the transaction open and never undo a stored complaint.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.complaints import crisis, lifecycle, service
+from bot.complaints import views as complaint_views
+from bot.complaints.service import ComplaintDraft, Logged
+from bot.runtime import Runtime
+from handlers.common import post_safely
+from storage.models import Complaint
+
+log = logging.getLogger("herobot.complaints")
+
+ATTEMPTS = 3
+OWNER_CARDS_MAX = 5
+
+
+async def log_drafts(
+    runtime: Runtime, client: AsyncWebClient, team_id: str, created_by: str, drafts: Sequence[ComplaintDraft]
+) -> list[Logged]:
+    """Store and route in one transaction. A concurrent insert of the same post (unique key) rolls this one
+    back; running it again finds that complaint, so the caller gets its ID and never a second row."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            async with runtime.database.unit_of_work() as session:
+                return await service.log_complaints(session, runtime, client, team_id, created_by, drafts)
+        except IntegrityError:
+            if attempt == ATTEMPTS:
+                raise
+            log.info("a complaint was logged concurrently; reading it back (attempt %s)", attempt)
+    raise AssertionError("unreachable")
+
+
+async def announce(runtime: Runtime, client: AsyncWebClient, team_id: str, logged: Sequence[Logged]) -> None:
+    """After the commit: the owner's DM card for owned complaints, one triage post for the unowned, crisis check."""
+    created = [item for item in logged if item.created]
+    if not created:
+        return
+    now = runtime.now()
+    tags = {item.complaint.id: item.tags for item in created}
+    by_owner: dict[str, list[Logged]] = {}
+    for item in created:
+        if item.complaint.owner_id:
+            by_owner.setdefault(item.complaint.owner_id, []).append(item)
+    for owner_id, given in by_owner.items():
+        if len(given) > OWNER_CARDS_MAX:  # a big ingested batch: one message, not a flood of cards
+            await post_safely(client, owner_id, complaint_views.owner_digest([i.complaint for i in given], tags, now))
+            continue
+        for item in given:
+            await send_owner_card(runtime, client, item.complaint, item.tags)
+    by_channel: dict[str, list[Complaint]] = {}
+    for item in created:
+        if not item.complaint.owner_id and item.complaint.routed_channel:
+            by_channel.setdefault(item.complaint.routed_channel, []).append(item.complaint)
+    for channel, unowned in by_channel.items():
+        await post_safely(client, channel, complaint_views.triage_post(unowned, tags, now))
+    for item in created:
+        try:
+            await crisis.complaint_logged(runtime, client, team_id, item.complaint.id, item.tags)
+        except Exception:
+            log.exception("the crisis check failed for complaint %s", item.complaint.id)
+
+
+async def send_owner_card(runtime: Runtime, client: AsyncWebClient, complaint: Complaint, tags: Sequence[str]) -> None:
+    if not complaint.owner_id:
+        return
+    card = complaint_views.owner_card(complaint, tags, runtime.now())
+    answer = await post_safely(client, complaint.owner_id, card)
+    if answer and answer.get("channel") and answer.get("ts"):
+        async with runtime.database.unit_of_work() as session:
+            await service.remember_owner_card(
+                session, complaint.team_id, complaint.id, str(answer["channel"]), str(answer["ts"])
+            )
+
+
+async def refresh_owner_card(runtime: Runtime, client: AsyncWebClient, complaint: Complaint) -> None:
+    """Show the complaint's new state on its owner's DM card, wherever the change was made."""
+    if not (complaint.owner_dm_channel and complaint.owner_dm_ts):
+        return
+    async with runtime.database.unit_of_work() as session:
+        tags = await service.tags_of(session, complaint)
+    card = complaint_views.owner_card(complaint, tags, runtime.now())
+    try:
+        await client.chat_update(channel=complaint.owner_dm_channel, ts=complaint.owner_dm_ts, **card)
+    except SlackApiError as error:
+        log.warning("could not update the card of %s: %s", complaint.id, error.response.get("error"))
+
+
+async def after_change(
+    runtime: Runtime, client: AsyncWebClient, change: lifecycle.Change, *, previous_card: tuple[str, str] | None = None
+) -> None:
+    """Tell whoever needs to know: a new owner gets a card (the old card says who has it now), else the card updates."""
+    complaint = change.complaint
+    if change.action == "assigned":
+        if previous_card:
+            try:
+                await client.chat_update(
+                    channel=previous_card[0],
+                    ts=previous_card[1],
+                    **complaint_views.handed_over_card(complaint, change.before_owner),
+                )
+            except SlackApiError as error:
+                log.warning("could not update the old card of %s: %s", complaint.id, error.response.get("error"))
+        async with runtime.database.unit_of_work() as session:
+            tags = await service.tags_of(session, complaint)
+        await send_owner_card(runtime, client, complaint, tags)
+        return
+    await refresh_owner_card(runtime, client, complaint)
+
+
+async def fetch_message(client: AsyncWebClient, channel: str, ts: str) -> dict[str, Any] | None:
+    """One message by channel and ts: a top-level message from the history, a thread reply from its thread."""
+    try:
+        answer = await client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+        for message in answer.get("messages") or []:
+            if message.get("ts") == ts:
+                return dict(message)
+        answer = await client.conversations_replies(channel=channel, ts=ts, latest=ts, inclusive=True, limit=1)
+        for message in answer.get("messages") or []:
+            if message.get("ts") == ts:
+                return dict(message)
+    except SlackApiError as error:
+        log.warning("could not read message %s in %s: %s", ts, channel, error.response.get("error"))
+    return None
+
+
+async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
+    try:
+        answer = await client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError as error:
+        log.info("no permalink for %s in %s: %s", ts, channel, error.response.get("error"))
+        return None
+    link = answer.get("permalink")
+    return str(link) if link else None
+
+
+async def reply_in_thread(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    complaint: Complaint,
+    channel: str,
+    thread_ts: str,
+    payload: dict[str, Any],
+) -> None:
+    """Answer under the Slack message the complaint came from; the reply's ts is kept on the complaint."""
+    answer = await post_safely(client, channel, payload, thread_ts=thread_ts)
+    if answer and answer.get("ts"):
+        async with runtime.database.unit_of_work() as session:
+            await service.remember_thread_reply(session, complaint.team_id, complaint.id, str(answer["ts"]))
