@@ -6,6 +6,7 @@ with a note, so `/complaint add` joins the run on its own the day complaints lan
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from bench.loadgen import Action
@@ -58,8 +59,13 @@ async def hero_new(emulator: Emulator, index: int) -> object:
     return await emulator.slash(demo.MAYA, "/hero", f"new Benchmark project {index}", channel=demo.GENERAL)
 
 
+# Every /complaint add of a run logs a new post: a URL seen before would take the (cheaper) duplicate path.
+_complaint_posts = itertools.count(1)
+
+
 async def complaint_add(emulator: Emulator, index: int) -> object:
-    url = f"https://x.com/customer{index}/status/{1_000_000 + index}"
+    post = next(_complaint_posts)
+    url = f"https://x.com/customer{post}/status/{1_000_000 + post}"
     return await emulator.slash(demo.LEO, "/complaint", f"add {url} my refund is two weeks late", channel=demo.GENERAL)
 
 

@@ -20,7 +20,7 @@ from bot.console.emulator import Emulator
 from bot.console.fake_slack import FakeSlack, Message
 from bot.console.surfaces import interactive_elements
 
-# An index the load never used: a complaint URL seen before would be a duplicate, costing nothing.
+# An index the load never used (the View click's project is picked by index).
 FRESH_INDEX = 1_000_000
 ANSWER_BUTTON = re.compile(r"^risk_answer_\d+$")
 
