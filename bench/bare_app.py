@@ -6,6 +6,7 @@ Run as `python bench/bare_app.py PORT`; reads SLACK_SIGNING_SECRET and SLACK_API
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from aiohttp import web
@@ -23,7 +24,7 @@ def build() -> web.Application:
     async def ack_only(ack):  # type: ignore[no-untyped-def]
         await ack()
 
-    @bolt.action({"type": "block_actions"})
+    @bolt.action(re.compile(".*"))
     async def ack_action(ack):  # type: ignore[no-untyped-def]
         await ack()
 
@@ -37,4 +38,10 @@ def build() -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(build(), host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+    web.run_app(
+        build(),
+        host="127.0.0.1",
+        port=int(sys.argv[1] if len(sys.argv) > 1 else os.environ["PORT"]),
+        access_log=None,
+        print=None,
+    )

@@ -31,6 +31,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.ack_runner import PromptAckRunner
 from bot.directory import Directory
 from bot.logs import bind_request, current_request_id, new_request_id
 from bot.metrics import Metrics, MetricSource
@@ -38,7 +39,7 @@ from bot.replay import ReplayGuard
 from bot.respond import PooledRespond, response_url_of
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.slack_client import build_client, copy_client
+from bot.slack_client import InstrumentedWebClient, build_client, copy_client
 from bot.workspaces import InstalledWorkspaces, SingleWorkspace
 from storage.db import Database
 
@@ -63,6 +64,7 @@ BOLT_KEY = web.AppKey("bolt", AsyncApp)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 OAUTH_STATE_SECONDS = 600
+MAX_KEPT_CLIENTS = 1000  # workspaces whose Web API clients are kept between requests
 
 # The largest request body served (aiohttp answers 413 past it). Slack's biggest payloads for this bot are
 # clicks in a full modal or Home tab (the whole view comes along): a few hundred kilobytes at most.
@@ -106,6 +108,7 @@ class HeroBolt(AsyncApp):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
+        self._async_listener_runner = PromptAckRunner(self._async_listener_runner)
         self._answering: set[asyncio.Task[Any]] = set()
 
     def answering(self) -> set[asyncio.Task[Any]]:
@@ -281,10 +284,23 @@ async def _request_ids(request: web.Request, handler: Callable[[web.Request], Aw
 
 
 def _instrumented_client(metrics: Metrics) -> Callable[..., Awaitable[Any]]:
-    """Bolt builds a plain client per request; swap in one that counts its calls for /metrics."""
+    """Bolt builds a plain client per request; swap in one that counts its calls for /metrics.
+
+    One counting client per workspace token, kept: building a client reads the proxy variables from
+    the environment, which cost more than the rest of a short request's Bolt work. Nothing changes a
+    client once Bolt has authorized the request, so requests of one workspace can share it.
+    """
+    clients: dict[tuple[str | None, str | None], InstrumentedWebClient] = {}
 
     async def instrument(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
-        context["client"] = copy_client(context.client, metrics)
+        plain = context.client
+        key = (plain.token, plain.default_params.get("team_id"))
+        client = clients.get(key)
+        if client is None:
+            if len(clients) >= MAX_KEPT_CLIENTS:
+                clients.clear()
+            client = clients[key] = copy_client(plain, metrics)
+        context["client"] = client
         return await next()
 
     return instrument

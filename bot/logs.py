@@ -9,9 +9,9 @@ Logs go to standard error: standard output stays clean for `herobot manifest` an
 from __future__ import annotations
 
 import logging
+import random
 import re
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -92,7 +92,9 @@ def new_request_id(proposed: str | None = None) -> str:
     """A load balancer's X-Request-Id when it looks like one, so lines join up across systems; else a new id."""
     if proposed and _REQUEST_ID.match(proposed):
         return proposed
-    return uuid.uuid4().hex[:16]
+    # 64 random bits, as hex: the same shape as before (a uuid4's first 16 digits) without a system call
+    # and a UUID object per request. A correlation id, not a secret.
+    return f"{random.getrandbits(64):016x}"
 
 
 def current_request_id() -> str | None:

@@ -10,6 +10,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,23 @@ except ImportError:  # not on Windows: there, two processes must not migrate one
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
+from sqlalchemy.util.concurrency import in_greenlet
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+# As long as SQLite's own busy timeout: a writer that waits longer fails, as it did when SQLite made it wait.
+SQLITE_WRITE_WAIT_SECONDS = 30.0
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class _WriteTurn:
+    """A unit of work's place among SQLite writers: taken at its first write, given back after its commit."""
+
+    held = False
+
+
+_write_turn: ContextVar[_WriteTurn | None] = ContextVar("herobot_sqlite_write_turn", default=None)
 
 
 class Database:
@@ -34,15 +50,43 @@ class Database:
         else:
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **options)
+        self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends normally, rolled back on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        if not self.is_sqlite:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        turn = _WriteTurn()
+        token = _write_turn.set(turn)
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            _write_turn.reset(token)
+            if turn.held:
+                self._writer_lock().release()
+
+    def _writer_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._writers is None or self._writers[0] is not loop:
+            self._writers = (loop, asyncio.Lock())
+        return self._writers[1]
+
+    def _wait_for_write_turn(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        """SQLite takes one writer at a time. Writers queue here, in order, instead of in SQLite's busy
+        handler, which polls with sleeps of up to 100 ms and lets a late writer overtake an early one."""
+        turn = _write_turn.get()
+        if turn is None or turn.held or not in_greenlet() or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        await_(_take(self._writer_lock()))
+        turn.held = True
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to run from several instances at once)."""
@@ -76,6 +120,11 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _take(lock: asyncio.Lock) -> None:
+    async with asyncio.timeout(SQLITE_WRITE_WAIT_SECONDS):
+        await lock.acquire()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

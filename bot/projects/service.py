@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,7 @@ from bot.text import clean_text, one_line
 from storage.models import Project, ProjectMember, ProjectNote, utcnow
 from storage.repositories.audit import AuditRepository
 from storage.repositories.councils import CouncilRepository
-from storage.repositories.projects import ProjectRepository
+from storage.repositories.projects import ProjectLine, ProjectRepository
 
 TITLE_MAX = 150
 TEXT_MAX = 2900
@@ -77,7 +77,22 @@ def snapshot(project: Project) -> dict[str, Any]:
     }
 
 
-def label(project: Project) -> str:
+class Listed(Protocol):
+    """What a one-line listing of a project reads: a whole `Project` or a lean `ProjectLine`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def network(self) -> str: ...
+    @property
+    def owner_id(self) -> str: ...
+
+
+def label(project: Listed) -> str:
     return format_id(Kind.PROJECT, project.id)
 
 
@@ -276,25 +291,43 @@ async def _locked(session: AsyncSession, actor: Actor, project_id: int) -> Proje
 LIST_FILTERS = ("mine", "all", *(stage.value for stage in Stage))
 
 
+ListedT = TypeVar("ListedT", Project, ProjectLine)
+
+
 @dataclass(frozen=True)
-class ProjectPage:
-    projects: Sequence[Project]
+class ProjectPage(Generic[ListedT]):
+    projects: Sequence[ListedT]
     total: int
     filter_name: str
     offset: int
     limit: int
 
 
+def _list_filter(actor: Actor, filter_name: str) -> dict[str, Any]:
+    if filter_name == "mine":
+        return {"involving": actor.user_id}
+    if filter_name == "all":
+        return {}
+    return {"stages": [filter_name]}
+
+
 async def list_projects(
     session: AsyncSession, actor: Actor, filter_name: str = "mine", offset: int = 0, limit: int = 10
-) -> ProjectPage:
-    repository = ProjectRepository(session)
-    if filter_name == "mine":
-        rows, total = await repository.list(actor.team_id, involving=actor.user_id, limit=limit, offset=offset)
-    elif filter_name == "all":
-        rows, total = await repository.list(actor.team_id, limit=limit, offset=offset)
-    else:
-        rows, total = await repository.list(actor.team_id, stages=[filter_name], limit=limit, offset=offset)
+) -> ProjectPage[Project]:
+    """Whole projects (with their members), for surfaces that go on to use them."""
+    rows, total = await ProjectRepository(session).list(
+        actor.team_id, **_list_filter(actor, filter_name), limit=limit, offset=offset
+    )
+    return ProjectPage(rows, total, filter_name, offset, limit)
+
+
+async def list_project_lines(
+    session: AsyncSession, actor: Actor, filter_name: str = "mine", offset: int = 0, limit: int = 10
+) -> ProjectPage[ProjectLine]:
+    """One line per project, in a single query: what `/hero list` shows."""
+    rows, total = await ProjectRepository(session).lines(
+        actor.team_id, **_list_filter(actor, filter_name), limit=limit, offset=offset
+    )
     return ProjectPage(rows, total, filter_name, offset, limit)
 
 

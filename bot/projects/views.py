@@ -10,9 +10,10 @@ from pydantic import BaseModel
 from bot import blocks as bk
 from bot.ids import ProjectAction, RecordId
 from bot.networks import NETWORKS, network_label
-from bot.projects.service import ProjectDraft, ProjectPage, ProjectStats, StageChange, label, member_ids
+from bot.projects.service import Listed, ProjectDraft, ProjectPage, ProjectStats, StageChange, label, member_ids
 from bot.projects.stages import STAGE_EMOJI, Stage, next_stages
 from storage.models import Project, ProjectNote
+from storage.repositories.projects import ProjectLine
 
 USAGE = """*`/hero` — HERO projects*
 • `/hero new` — log a new HERO project (opens a form); `/hero new &lt;title&gt;` logs it in one line
@@ -279,14 +280,14 @@ def _fit_lines(text: str) -> str:
     return bk.clip("\n".join([head, "…", *lines]), bk.SECTION_TEXT_MAX)
 
 
-def project_line(project: Project) -> str:
+def project_line(project: Listed) -> str:
     return (
         f"*{label(project)}* {bk.escape(bk.clip(project.title, 80))} — {stage_badge(project.stage)}, "
         f"{network_label(project.network)}, <@{project.owner_id}>"
     )
 
 
-def project_list(page: ProjectPage) -> dict[str, Any]:
+def project_list(page: ProjectPage[Project] | ProjectPage[ProjectLine]) -> dict[str, Any]:
     title = {"mine": "Your HERO projects", "all": "All HERO projects"}.get(
         page.filter_name, f"HERO projects: {page.filter_name}"
     )

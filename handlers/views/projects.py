@@ -41,8 +41,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         draft = draft_from_state(view["state"]["values"])
         try:
             async with runtime.database.unit_of_work() as session:
-                project = await service.create_project(session, actor, draft, now=runtime.now())
                 accepted = await service.has_accepted_compact(session, actor.team_id, actor.user_id)
+                project = await service.create_project(session, actor, draft, now=runtime.now())
         except UserError as error:
             await _refuse(ack, error, "title")
             return

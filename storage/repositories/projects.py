@@ -1,12 +1,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import CompactAcceptance, Project, ProjectMember, ProjectNote
+
+
+@dataclass(frozen=True)
+class ProjectLine:
+    """What a list shows of a project: one line each, read without loading the whole record."""
+
+    id: int
+    title: str
+    stage: str
+    network: str
+    owner_id: str
 
 
 class ProjectRepository:
@@ -41,12 +55,7 @@ class ProjectRepository:
         offset: int = 0,
     ) -> tuple[Sequence[Project], int]:
         """Newest first, with the total count for paging."""
-        conditions = [Project.team_id == team_id]
-        if involving:
-            member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == involving)
-            conditions.append(or_(Project.owner_id == involving, Project.id.in_(member_of)))
-        if stages:
-            conditions.append(Project.stage.in_(list(stages)))
+        conditions = _list_conditions(team_id, involving, stages)
         total = await self.session.scalar(select(func.count()).select_from(Project).where(*conditions))
         rows = await self.session.scalars(
             select(Project)
@@ -57,6 +66,32 @@ class ProjectRepository:
             .offset(offset)
         )
         return rows.all(), int(total or 0)
+
+    async def lines(
+        self,
+        team_id: str,
+        *,
+        involving: str | None = None,
+        stages: Sequence[str] | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[Sequence[ProjectLine], int]:
+        """Like `list`, in one query: the listed columns only, the total counted by a window beside them."""
+        statement = _lines_statement(bool(involving), bool(stages))
+        values: dict[str, Any] = {"team_id": team_id, "limit": limit, "offset": offset}
+        if involving:
+            values["involving"] = involving
+        if stages:
+            values["stages"] = list(stages)
+        rows = (await self.session.execute(statement, values)).all()
+        if rows:
+            total = int(rows[0].total)
+        elif offset:  # a page past the end still tells how many there are
+            conditions = _list_conditions(team_id, involving, stages)
+            total = int(await self.session.scalar(select(func.count()).select_from(Project).where(*conditions)) or 0)
+        else:
+            total = 0
+        return [ProjectLine(row.id, row.title, row.stage, row.network, row.owner_id) for row in rows], total
 
     async def notes(self, team_id: str, project_id: int, limit: int = 50) -> Sequence[ProjectNote]:
         rows = await self.session.scalars(
@@ -83,3 +118,38 @@ class ProjectRepository:
 
     def accept_compact(self, team_id: str, user_id: str) -> None:
         self.session.add(CompactAcceptance(team_id=team_id, user_id=user_id))
+
+
+@cache
+def _lines_statement(involving: bool, stages: bool) -> Select[int, str, str, str, str, int]:
+    """Built once per shape with bound parameters: building and keying a statement costs more than running it."""
+    conditions: list[Any] = [Project.team_id == bindparam("team_id")]
+    if involving:
+        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == bindparam("involving"))
+        conditions.append(or_(Project.owner_id == bindparam("involving"), Project.id.in_(member_of)))
+    if stages:
+        conditions.append(Project.stage.in_(bindparam("stages", expanding=True)))
+    return (
+        select(
+            Project.id,
+            Project.title,
+            Project.stage,
+            Project.network,
+            Project.owner_id,
+            func.count().over().label("total"),
+        )
+        .where(*conditions)
+        .order_by(Project.created_at.desc(), Project.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _list_conditions(team_id: str, involving: str | None, stages: Sequence[str] | None) -> list[Any]:
+    conditions: list[Any] = [Project.team_id == team_id]
+    if involving:
+        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == involving)
+        conditions.append(or_(Project.owner_id == involving, Project.id.in_(member_of)))
+    if stages:
+        conditions.append(Project.stage.in_(list(stages)))
+    return conditions

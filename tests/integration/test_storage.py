@@ -67,3 +67,45 @@ async def test_a_second_migration_of_one_new_sqlite_file_waits_for_the_first(tmp
     assert await database.is_ready()
     await database.migrate()  # and again, with nobody holding the lock: nothing to do
     await database.dispose()
+
+
+async def test_many_writers_at_once_all_land(database: Database) -> None:
+    """SQLite takes one writer at a time: writers queue in the app, none fails as `database is locked`."""
+    writing: list[int] = []
+    most_at_once = 0
+
+    async def write(number: int) -> None:
+        nonlocal most_at_once
+        async with database.unit_of_work() as session:
+            AuditRepository(session).record(
+                team_id="T1", entity_type="load", entity_id=number, action="written", actor_id="U1"
+            )
+            await session.flush()
+            writing.append(number)
+            most_at_once = max(most_at_once, len(writing))
+            await asyncio.sleep(0.005)  # a writer that holds its transaction a moment
+            writing.remove(number)
+
+    await asyncio.wait_for(asyncio.gather(*(write(n) for n in range(20))), 10)
+    async with database.unit_of_work() as session:
+        stored = await session.scalar(select(func.count()).where(AuditEvent.entity_type == "load"))
+    assert stored == 20
+    if database.is_sqlite:
+        assert most_at_once == 1
+
+
+async def test_a_writer_that_fails_gives_its_turn_to_the_next(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.unit_of_work() as session:
+            AuditRepository(session).record(team_id="T1", entity_type="x", entity_id=1, action="half", actor_id="U1")
+            await session.flush()
+            raise RuntimeError("the listener failed after writing")
+
+    async def next_writer() -> None:
+        async with database.unit_of_work() as session:
+            AuditRepository(session).record(team_id="T1", entity_type="x", entity_id=2, action="whole", actor_id="U1")
+
+    await asyncio.wait_for(next_writer(), 5)
+    async with database.unit_of_work() as session:
+        actions = (await session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "x"))).all()
+    assert list(actions) == ["whole"]
