@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.complaints.matching import Facts, first_match
+from bot.complaints.matching import Conditions, Facts, first_match
 from bot.complaints.rules import Target, conditions_of, list_rules
 from bot.runtime import Runtime
 from storage.models import Complaint, RoundRobinCursor, RoutingRule
@@ -36,12 +36,42 @@ class Route:
     rule_name: str = ""
 
 
-async def route(
-    session: AsyncSession, runtime: Runtime, client: AsyncWebClient, complaint: Complaint, tags: Sequence[str]
-) -> Route:
-    """The first matching rule's target; with no rule matching, the triage channel."""
-    triage = runtime.settings.hero_complaints_channel
-    rules = await list_rules(session, complaint.team_id)
+_RULES = "herobot_routing_rules"
+
+
+async def prepare(
+    session: AsyncSession,
+    runtime: Runtime,
+    client: AsyncWebClient,
+    team_id: str,
+    complaints: Sequence[tuple[Complaint, Sequence[str]]],
+) -> None:
+    """Do the reads `route` needs before the caller's first write: the rules, read once for the whole unit
+    of work, and the members of the user groups that will take turns (a Web API call when the directory's
+    cache is cold), so that no query and no Slack call waits while the transaction holds the write lock."""
+    rules = await _rules(session, team_id)
+    groups = {
+        rule.target_id
+        for complaint, tags in complaints
+        if (rule := _matching(rules, complaint, tags)) is not None
+        and rule.target_kind == Target.GROUP
+        and rule.target_id
+    }
+    for group in sorted(groups):
+        await runtime.directory.group_members(client, team_id, group)
+
+
+async def _rules(session: AsyncSession, team_id: str) -> list[tuple[RoutingRule, Conditions]]:
+    """The workspace's rules with their conditions, read once per unit of work (kept in the session)."""
+    cache: dict[str, list[tuple[RoutingRule, Conditions]]] = session.info.setdefault(_RULES, {})
+    if team_id not in cache:
+        cache[team_id] = [(rule, conditions_of(rule)) for rule in await list_rules(session, team_id)]
+    return cache[team_id]
+
+
+def _matching(
+    rules: Sequence[tuple[RoutingRule, Conditions]], complaint: Complaint, tags: Sequence[str]
+) -> RoutingRule | None:
     facts = Facts.of(
         text=complaint.text,
         tags=tags,
@@ -49,7 +79,15 @@ async def route(
         region=complaint.region,
         severity=complaint.severity,
     )
-    rule: RoutingRule | None = first_match([(r, conditions_of(r)) for r in rules], facts)
+    return first_match(rules, facts)
+
+
+async def route(
+    session: AsyncSession, runtime: Runtime, client: AsyncWebClient, complaint: Complaint, tags: Sequence[str]
+) -> Route:
+    """The first matching rule's target; with no rule matching, the triage channel."""
+    triage = runtime.settings.hero_complaints_channel
+    rule = _matching(await _rules(session, complaint.team_id), complaint, tags)
     if rule is None:
         return Route(owner_id=None, channel=triage)
     if rule.target_kind == Target.USER and rule.target_id:

@@ -189,8 +189,22 @@ async def log_complaints(
             known[key] = complaint  # the same post twice in one batch is one complaint
         fresh.append((complaint, draft))
         slots.append(complaint)
+    fresh_tags = {id(complaint): list(draft.tags) for complaint, draft in fresh}
+    # Everything that only reads comes first, before the transaction's first write takes SQLite's one
+    # write lock: the known complaints' tags, the routing rules, the user groups' members (a Web API call
+    # when the directory's cache is cold). The writes then follow back to back.
+    stored_tags = await repository.tags_of(sorted({c.id for c in slots if id(c) not in fresh_tags}))
     if fresh:
-        # Core bulk statements: a batch of a thousand is a handful of round trips, not thousands.
+        await routing.prepare(
+            session, runtime, client, team_id, [(complaint, draft.tags) for complaint, draft in fresh]
+        )
+    routes: dict[int, routing.Route] = {}
+    for complaint, draft in fresh:
+        chosen = await routing.route(session, runtime, client, complaint, draft.tags)
+        _apply_route(complaint, chosen)
+        routes[id(complaint)] = chosen
+    if fresh:
+        # Core bulk statements, routed already: a batch of a thousand is a handful of round trips.
         await repository.insert_many([complaint for complaint, _ in fresh])
         await repository.insert_tags(
             [
@@ -199,15 +213,7 @@ async def log_complaints(
                 for tag in draft.tags
             ]
         )
-    fresh_tags = {id(complaint): list(draft.tags) for complaint, draft in fresh}
-    routes: dict[int, routing.Route] = {}
-    trail: list[dict[str, Any]] = []
-    for complaint, draft in fresh:
-        chosen = await routing.route(session, runtime, client, complaint, draft.tags)
-        _apply_route(complaint, chosen)
-        routes[id(complaint)] = chosen
-        after = {**snapshot(complaint, draft.tags), "source": complaint.source, "rule_id": chosen.rule_id}
-        trail.append(
+        trail = [
             {
                 "team_id": team_id,
                 "entity_type": "complaint",
@@ -215,14 +221,16 @@ async def log_complaints(
                 "action": "created",
                 "actor_id": created_by,
                 "before": None,
-                "after": after,
+                "after": {
+                    **snapshot(complaint, draft.tags),
+                    "source": complaint.source,
+                    "rule_id": routes[id(complaint)].rule_id,
+                },
                 "created_at": now,
             }
-        )
-    if fresh:
-        await repository.save_routes([complaint for complaint, _ in fresh])
+            for complaint, draft in fresh
+        ]
         await AuditRepository(session).record_many(trail)
-    stored_tags = await repository.tags_of(sorted({c.id for c in slots if id(c) not in fresh_tags}))
     answered: set[int] = set()
     answers: list[Logged] = []
     for complaint in slots:
