@@ -66,12 +66,22 @@ class Database:
         turn = _WriteTurn()
         token = _write_turn.set(turn)
         try:
-            async with self.sessions() as session, session.begin():
-                yield session
+            async with self.sessions() as session:
+                try:
+                    async with session.begin():
+                        yield session
+                finally:
+                    # The turn is given back as soon as the commit (or rollback) is done, before the session
+                    # returns its connection to the pool (one more round trip to the connection's thread).
+                    self._give_back(turn)
         finally:
             _write_turn.reset(token)
-            if turn.held:
-                self._writer_lock().release()
+            self._give_back(turn)
+
+    def _give_back(self, turn: _WriteTurn) -> None:
+        if turn.held:
+            turn.held = False
+            self._writer_lock().release()
 
     def _writer_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
