@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
@@ -39,12 +40,21 @@ class Route:
 _RULES = "herobot_routing_rules"
 
 
+class Routable(Protocol):
+    """What routing looks at: a stored complaint, or a draft about to be stored."""
+
+    text: str
+    network: str
+    region: str | None
+    severity: str
+
+
 async def prepare(
     session: AsyncSession,
     runtime: Runtime,
     client: AsyncWebClient,
     team_id: str,
-    complaints: Sequence[tuple[Complaint, Sequence[str]]],
+    complaints: Sequence[tuple[Routable, Sequence[str]]],
 ) -> None:
     """Do the reads `route` needs before the caller's first write: the rules, read once for the whole unit
     of work, and the members of the user groups that will take turns (a Web API call when the directory's
@@ -70,7 +80,7 @@ async def _rules(session: AsyncSession, team_id: str) -> list[tuple[RoutingRule,
 
 
 def _matching(
-    rules: Sequence[tuple[RoutingRule, Conditions]], complaint: Complaint, tags: Sequence[str]
+    rules: Sequence[tuple[RoutingRule, Conditions]], complaint: Routable, tags: Sequence[str]
 ) -> RoutingRule | None:
     facts = Facts.of(
         text=complaint.text,

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import write_in_one_trip
 from storage.models import AuditEvent, Complaint, ComplaintNote, ComplaintTag
 
 OPEN_STATUSES = ("new", "assigned", "responded")
@@ -57,6 +58,21 @@ class ComplaintRepository:
         )
         for complaint, new_id in zip(complaints, ordered.scalars().all(), strict=True):
             complaint.id = new_id
+
+    async def insert_one(
+        self, complaint: Complaint, tags: Sequence[dict[str, object]], trail: Sequence[dict[str, object]]
+    ) -> int:
+        """SQLite: one new complaint, its tags and its audit rows in one trip (`NEW_ID` stands for its ID)."""
+        row = {name: getattr(complaint, name) for name in _INSERTED}
+        written = await write_in_one_trip(
+            self.session,
+            [
+                (insert(Complaint).returning(Complaint.id), [row]),
+                (insert(ComplaintTag), list(tags)),
+                (insert(AuditEvent), list(trail)),
+            ],
+        )
+        return int(written[0][0][0])
 
     async def insert_tags(self, rows: Sequence[dict[str, object]]) -> None:
         if rows:
