@@ -226,6 +226,11 @@ def _script_heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+# Compiled forms of the statements `write_in_one_trip` runs (module-level statements, a handful of column
+# sets): compiling an INSERT costs more than running it.
+_compiled: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
 class _NewId:
     def __repr__(self) -> str:
         return "NEW_ID"
@@ -238,6 +243,8 @@ async def write_in_one_trip(
     session: AsyncSession, statements: Sequence[tuple[Any, Sequence[dict[str, Any]]]]
 ) -> list[list[tuple[Any, ...]]]:
     """Run INSERTs of the session's unit of work, on SQLite, as one job on the connection's thread.
+
+    Give statements built once (module-level): their compiled form is kept, per set of columns.
 
     Through aiosqlite every statement is three or four round trips between that thread and the event
     loop (cursor, execute, fetch, close), each waiting its turn on a loop busy with other requests, all
@@ -254,7 +261,10 @@ async def write_in_one_trip(
     for statement, rows in statements:
         if not rows:
             continue
-        compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
+        columns = tuple(rows[0])
+        compiled = _compiled.get((statement, columns))
+        if compiled is None:
+            compiled = _compiled[(statement, columns)] = statement.compile(dialect=dialect, column_keys=list(columns))
         processors = compiled._bind_processors
         names = compiled.positiontup or []
         values = []

@@ -24,6 +24,11 @@ _INSERTED = (
 )  # fmt: skip
 
 
+_INSERT_ONE = insert(Complaint).returning(Complaint.id)
+_INSERT_TAG = insert(ComplaintTag)
+_INSERT_EVENT = insert(AuditEvent)
+
+
 @functools.cache
 def _known_statement(by_url: bool, by_external: bool) -> Select[tuple[Complaint]]:
     matches: list[ColumnElement[bool]] = []
@@ -66,11 +71,7 @@ class ComplaintRepository:
         row = {name: getattr(complaint, name) for name in _INSERTED}
         written = await write_in_one_trip(
             self.session,
-            [
-                (insert(Complaint).returning(Complaint.id), [row]),
-                (insert(ComplaintTag), list(tags)),
-                (insert(AuditEvent), list(trail)),
-            ],
+            [(_INSERT_ONE, [row]), (_INSERT_TAG, list(tags)), (_INSERT_EVENT, list(trail))],
         )
         return int(written[0][0][0])
 
