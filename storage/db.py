@@ -40,10 +40,6 @@ class _WriteTurn:
 
 _write_turn: ContextVar[_WriteTurn | None] = ContextVar("herobot_sqlite_write_turn", default=None)
 
-# SQLAlchemy's pool for SQLite: 5 connections plus 10 overflow. Units of work queue for one of them in
-# order (see `_slot`), as the pool itself lets a newcomer take a connection a long waiter was woken for.
-SQLITE_CONNECTIONS = 15
-_holds_slot: ContextVar[bool] = ContextVar("herobot_sqlite_slot", default=False)
 # SQLite databases by their engine, for `write_in_one_trip` (it takes the write turn itself).
 _databases: dict[int, Database] = {}
 
@@ -59,7 +55,6 @@ class Database:
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
-        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
@@ -73,35 +68,6 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._slot(), self._sqlite_unit_of_work() as session:
-            yield session
-
-    @asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
-        """A place among the units of work that hold a connection, given in arrival order.
-
-        Under load (more concurrent units of work than connections) the pool's own wait is not first come,
-        first served: a connection put back wakes the longest waiter, but a unit of work arriving meanwhile
-        takes it first, and the woken one waits again at the back; some waited out the pool's 30 s timeout.
-        A nested unit of work (the task already holds a place) does not queue again."""
-        if _holds_slot.get():
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots[0] is not loop:
-            self._slots = (loop, asyncio.Semaphore(SQLITE_CONNECTIONS))
-        slots = self._slots[1]
-        async with asyncio.timeout(SQLITE_WRITE_WAIT_SECONDS):
-            await slots.acquire()
-        token = _holds_slot.set(True)
-        try:
-            yield
-        finally:
-            _holds_slot.reset(token)
-            slots.release()
-
-    @asynccontextmanager
-    async def _sqlite_unit_of_work(self) -> AsyncIterator[AsyncSession]:
         turn = _WriteTurn()
         token = _write_turn.set(turn)
         try:
