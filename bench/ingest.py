@@ -107,7 +107,7 @@ async def measure(
 
 
 async def _measure_all(http: aiohttp.ClientSession, base_url: str, database: str, quick: bool) -> list[IngestFigures]:
-    totals = {100: 500, 1: 100} if quick else {100: 20_000, 1: 3000}
+    totals = {100: 500, 1: 100} if quick else {100: 10_000, 1: 2000}
     figures: list[IngestFigures] = []
     index = 0
     # A short warm-up (imports, caches, the pool's connections), not counted.
