@@ -37,11 +37,20 @@ class Route:
 
 
 async def route(
-    session: AsyncSession, runtime: Runtime, client: AsyncWebClient, complaint: Complaint, tags: Sequence[str]
+    session: AsyncSession,
+    runtime: Runtime,
+    client: AsyncWebClient,
+    complaint: Complaint,
+    tags: Sequence[str],
+    rules: Sequence[RoutingRule] | None = None,
 ) -> Route:
-    """The first matching rule's target; with no rule matching, the triage channel."""
+    """The first matching rule's target; with no rule matching, the triage channel.
+
+    `rules`: the workspace's rules in order, when the caller routes a batch and loaded them once for all.
+    """
     triage = runtime.settings.hero_complaints_channel
-    rules = await list_rules(session, complaint.team_id)
+    if rules is None:
+        rules = await list_rules(session, complaint.team_id)
     facts = Facts.of(
         text=complaint.text,
         tags=tags,

@@ -26,6 +26,7 @@ from bot.complaints.fields import (
     normalise_tags,
     url_key,
 )
+from bot.complaints.rules import list_rules
 from bot.errors import InvalidInput, NotFound, PermissionDenied, UserError
 from bot.ids import Kind, format_id
 from bot.networks import NETWORKS
@@ -202,8 +203,10 @@ async def log_complaints(
     fresh_tags = {id(complaint): list(draft.tags) for complaint, draft in fresh}
     routes: dict[int, routing.Route] = {}
     trail: list[dict[str, Any]] = []
+    # The rules once for the whole batch, not once per complaint: a batch of 100 is one query, not 100.
+    rules = await list_rules(session, team_id) if fresh else []
     for complaint, draft in fresh:
-        chosen = await routing.route(session, runtime, client, complaint, draft.tags)
+        chosen = await routing.route(session, runtime, client, complaint, draft.tags, rules)
         _apply_route(complaint, chosen)
         routes[id(complaint)] = chosen
         after = {**snapshot(complaint, draft.tags), "source": complaint.source, "rule_id": chosen.rule_id}
