@@ -17,6 +17,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -101,6 +102,74 @@ async def load(database: Database, rows: int) -> None:
         )
 
 
+CADENCES = (
+    ("weekly", Cadence(Frequency.WEEKLY, datetime.min.time().replace(hour=9), "Europe/Berlin", weekday=0)),
+    ("monthly", Cadence(Frequency.MONTHLY, datetime.min.time().replace(hour=9), "Europe/Berlin", day_of_month=1)),
+)
+
+
+async def time_digests(database: Database) -> list[tuple[str, float, int]]:
+    """(cadence, seconds, complaints opened in the period) for a weekly and a monthly digest of the loaded data."""
+    timings = []
+    for name, cadence in CADENCES:
+        period = cadence.period_due(NOW)
+        async with database.unit_of_work() as session:
+            council = await session.get(Council, 1)
+            assert council is not None
+            started = time.monotonic()
+            digest = await compose_digest(session, council, period, cadence.previous(period), now=NOW)
+            took = time.monotonic() - started
+        assert digest.complaints is not None
+        timings.append((name, took, int(digest.complaints.opened.now)))
+    return timings
+
+
+async def measure(url: str, rows: int) -> tuple[float, list[tuple[str, float, int]]]:
+    """Load `rows` complaints into the EMPTY database at `url`, then time the digests: (load seconds, timings)."""
+    database = Database(url)
+    try:
+        await database.migrate()
+        started = time.monotonic()
+        await load(database, rows)
+        loaded = time.monotonic() - started
+        return loaded, await time_digests(database)
+    finally:
+        await database.dispose()
+
+
+# Issue #8, figure 3: under 1 s at the largest size, and at most 3x from the smallest to the largest.
+DIGEST_SECONDS_MAX = 1.0
+GROWTH_MAX = 3.0
+
+
+async def digest_lines(workdir: Path, sizes: Sequence[int]) -> list[str]:
+    """The digest figure for `python bench/run.py`: a fresh SQLite database per size; a table and the verdicts."""
+    rows_timed: list[tuple[int, float, list[tuple[str, float, int]]]] = []
+    for rows in sizes:
+        path = Path(workdir) / f"digest-{rows}.db"
+        loaded, timings = await measure(f"sqlite+aiosqlite:///{path}", rows)
+        path.unlink(missing_ok=True)
+        rows_timed.append((rows, loaded, timings))
+    out = [
+        "Digest: compose a council digest (SQLite, one year of complaints generated in bulk)",
+        f"{'complaints':>10} {'load s':>7} " + " ".join(f"{name + ' ms':>11}" for name, _ in CADENCES),
+    ]
+    for rows, loaded, timings in rows_timed:
+        out.append(f"{rows:>10,} {loaded:>7.1f} " + " ".join(f"{took * 1000:>11.0f}" for _, took, _ in timings))
+    out.append("")
+    smallest, largest = rows_timed[0], rows_timed[-1]
+    for position, (name, _) in enumerate(CADENCES):
+        low, high = smallest[2][position][1], largest[2][position][1]
+        growth = high / low if low else 0.0
+        met = high < DIGEST_SECONDS_MAX and growth <= GROWTH_MAX
+        out.append(
+            f"digest: {name}: {low * 1000:.0f} ms at {smallest[0]:,} complaints, {high * 1000:.0f} ms at "
+            f"{largest[0]:,} ({growth:.1f}x); target < {DIGEST_SECONDS_MAX:.0f} s and <= {GROWTH_MAX:.0f}x "
+            f"growth: {'met' if met else 'MISSED'}"
+        )
+    return out
+
+
 async def main(args: argparse.Namespace, reused: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         path = args.reuse or f"{scratch}/bench.db"
@@ -110,25 +179,9 @@ async def main(args: argparse.Namespace, reused: bool) -> None:
             started = time.monotonic()
             await load(database, args.rows)
             print(f"loaded {args.rows:,} complaints in {time.monotonic() - started:.1f} s")
-        for name, cadence in (
-            ("weekly", Cadence(Frequency.WEEKLY, datetime.min.time().replace(hour=9), "Europe/Berlin", weekday=0)),
-            (
-                "monthly",
-                Cadence(Frequency.MONTHLY, datetime.min.time().replace(hour=9), "Europe/Berlin", day_of_month=1),
-            ),
-        ):
-            period = cadence.period_due(NOW)
-            async with database.unit_of_work() as session:
-                council = await session.get(Council, 1)
-                assert council is not None
-                started = time.monotonic()
-                digest = await compose_digest(session, council, period, cadence.previous(period), now=NOW)
-                took = time.monotonic() - started
-            assert digest.complaints is not None
+        for name, took, opened in await time_digests(database):
             verdict = "ok" if took < 1.0 else "MISSED (target < 1 s)"
-            print(
-                f"{name} digest: {took * 1000:.0f} ms, {digest.complaints.opened.now:,.0f} complaints opened — {verdict}"
-            )
+            print(f"{name} digest: {took * 1000:.0f} ms, {opened:,} complaints opened — {verdict}")
         await database.dispose()
 
 

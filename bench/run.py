@@ -10,8 +10,9 @@ per figure; never fails on a missed target (benchmarks are not tests), but says 
 
 The modules: `scenarios` (what is fired, and the targets), `loadgen` (the concurrent clients),
 `processes` (starting the servers, RSS, py-spy), `slack_calls` (Web API calls per user action),
-`report` (the printout), `ingest` (the hook for the ingestion benchmark). `bench/digest.py` is a
-command of its own (a million complaints take a minute to load).
+`report` (the printout), `ingest` (complaints/s through the ingestion API, SQLite and PostgreSQL),
+`digest` (a council digest over 10k, 100k and 1M generated complaints; also a command of its own).
+The full run takes several minutes (loading a million complaints is about a minute of it).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import ingest, loadgen, report  # noqa: E402
+from bench import digest, ingest, loadgen, report  # noqa: E402
 from bench.loadgen import Figures, load  # noqa: E402
 from bench.processes import (  # noqa: E402
     SECRET,
@@ -46,10 +47,9 @@ from bot.console import demo  # noqa: E402
 from bot.console.emulator import Emulator, http_sender  # noqa: E402
 from bot.console.fake_slack import FakeSlack  # noqa: E402
 
-# The digest benchmark loads a million complaints (about a minute): a command of its own.
-DIGEST_LINE = (
-    "digest: not part of this run — `python bench/digest.py [--rows N]` times a council digest over 1M complaints"
-)
+# Complaints in the digest benchmark's databases: the full run's sizes, and small ones that keep --quick quick.
+DIGEST_SIZES = (10_000, 100_000, 1_000_000)
+DIGEST_SIZES_QUICK = (2_000, 10_000)
 
 
 async def ack_path(quick: bool, workdir: Path, profile: Path | None, only: str | None = None) -> list[str]:
@@ -85,7 +85,6 @@ async def ack_path(quick: bool, workdir: Path, profile: Path | None, only: str |
                 pairs.append(await measure(fake, http, scenario, hero, bare, total, concurrency, rounds, profiler))
             loaded = hero.rss_mb
             costs = await action_costs(fake, emulator, project_id=1)
-            lines += await ingest.ingestion_lines(http, hero.url, quick)
     finally:
         profiler.end()
         await fake.stop()
@@ -97,8 +96,27 @@ async def ack_path(quick: bool, workdir: Path, profile: Path | None, only: str |
         *lines,
         *report.cost_lines(costs),
         report.memory_line(idle, loaded),
-        DIGEST_LINE,
     ]
+
+
+async def ingestion(quick: bool, workdir: Path) -> list[str]:
+    """Figure 2: its own servers on fresh databases, after the ack path's are stopped."""
+    fake = demo.demo_slack()
+    api_url = await fake.start()
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as http:
+            return await ingest.run(http, api_url, workdir, quick)
+    finally:
+        await fake.stop()
+
+
+async def everything(quick: bool, workdir: Path, profile: Path | None, only: str | None) -> list[str]:
+    lines = await ack_path(quick, workdir, profile, only)
+    if only:  # a profiling run of some ack scenarios
+        return lines
+    lines += ["", *await ingestion(quick, workdir)]
+    lines += ["", *await digest.digest_lines(workdir, DIGEST_SIZES_QUICK if quick else DIGEST_SIZES)]
+    return lines
 
 
 async def measure(
@@ -143,7 +161,7 @@ def main() -> int:
     args = parser.parse_args()
     try:
         with tempfile.TemporaryDirectory(prefix="herobot-bench-") as workdir:
-            lines = asyncio.run(ack_path(args.quick, Path(workdir), args.profile, args.only))
+            lines = asyncio.run(everything(args.quick, Path(workdir), args.profile, args.only))
     except Exception:
         # A benchmark never fails CI on its figures; one that cannot run at all must be seen.
         traceback.print_exc()

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -136,3 +137,36 @@ async def user_errors_as_reply(produce: Callable[[], Awaitable[CommandReply]]) -
         return await produce()
     except UserError as error:
         return CommandReply(warning(str(error)))
+
+
+Subcommand = Callable[["Runtime", dict[str, Any], str, AsyncWebClient], Awaitable[CommandReply]]
+
+
+def register_command(
+    app: AsyncApp,
+    runtime: Runtime,
+    command: str,
+    subcommands: dict[str, Subcommand],
+    usage: Callable[[str | None], CommandReply],
+    *,
+    refusals: Callable[[Callable[[], Awaitable[CommandReply]]], Awaitable[CommandReply]] | None = None,
+) -> None:
+    """A slash command made of sub-commands: `help`, nothing or an unknown word answers with the usage.
+
+    Each sub-command gets the rest of the text and answers with a CommandReply, in the ack when it
+    can (see `answer_command`). A UserError it raises becomes its ephemeral answer (`refusals` may
+    word it differently), and the unit of work it escaped was rolled back.
+    """
+    as_reply = refusals or user_errors_as_reply
+
+    @app.command(command)
+    async def listener(ack: Any, body: dict[str, Any], respond: Respond, client: AsyncWebClient) -> None:
+        sub, rest = split_words(body.get("text", ""), 2)
+        handler = subcommands.get(sub.lower())
+
+        async def produce() -> CommandReply:
+            if handler is None:
+                return usage(None if sub.lower() in ("", "help") else f"I don't know `{command} {sub}`.")
+            return await as_reply(lambda: handler(runtime, body, rest.strip(), client))
+
+        await answer_command(ack, respond, produce)

@@ -93,11 +93,23 @@ def _matching(
 
 
 async def route(
-    session: AsyncSession, runtime: Runtime, client: AsyncWebClient, complaint: Complaint, tags: Sequence[str]
+    session: AsyncSession,
+    runtime: Runtime,
+    client: AsyncWebClient,
+    complaint: Complaint,
+    tags: Sequence[str],
+    rules: Sequence[RoutingRule] | None = None,
 ) -> Route:
-    """The first matching rule's target; with no rule matching, the triage channel."""
+    """The first matching rule's target; with no rule matching, the triage channel.
+
+    `rules`: the workspace's rules in order, when the caller loaded them; else they are read once per
+    unit of work (see `prepare`).
+    """
     triage = runtime.settings.hero_complaints_channel
-    rule = _matching(await _rules(session, complaint.team_id), complaint, tags)
+    ordered = (
+        await _rules(session, complaint.team_id) if rules is None else [(rule, conditions_of(rule)) for rule in rules]
+    )
+    rule = _matching(ordered, complaint, tags)
     if rule is None:
         return Route(owner_id=None, channel=triage)
     if rule.target_kind == Target.USER and rule.target_id:

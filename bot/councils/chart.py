@@ -36,7 +36,7 @@ def render_chart(data: ChartData, title: str) -> bytes:
     axes.set_ylabel("complaints logged")
     axes.set_title(title, fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]  # MaxNLocator's own
     axes.set_ylim(0, max([*bottom, 1]) * 1.25)  # room for the legend above the tallest bar
     if data.counts:
         axes.legend(loc="upper left", fontsize=8, frameon=False, ncols=min(5, len(data.counts)))

@@ -75,6 +75,7 @@ async def attempt(runtime: Runtime, council_id: int, period: Period, *, late: bo
     if run_id is None:
         return Outcome("taken", retake_at=retake_at)
     now = runtime.now()
+    channel_id: str | None = None  # where the digest went, once it did
     try:
         async with runtime.database.unit_of_work() as session:
             council = await CouncilRepository(session).by_id(council_id)
@@ -88,7 +89,7 @@ async def attempt(runtime: Runtime, council_id: int, period: Period, *, late: bo
         else:
             client = await runtime.client_for(council.team_id)
             ts = await post_digest(client, council.channel_id, digest)
-            outcome = Outcome("posted", ts=ts)
+            outcome, channel_id = Outcome("posted", ts=ts), council.channel_id
     except DigestNotPosted as error:
         outcome = Outcome("failed", reason=str(error))
     except Exception as error:
@@ -100,11 +101,11 @@ async def attempt(runtime: Runtime, council_id: int, period: Period, *, late: bo
             outcome.status,
             now=runtime.now(),
             ts=outcome.ts,
-            channel_id=council.channel_id if outcome.ts else None,
+            channel_id=channel_id if outcome.ts else None,
             reason=outcome.reason,
         )
-    if outcome.status == "posted" and outcome.ts and digest.chart is not None:
-        await upload_chart(client, council.channel_id, outcome.ts, digest)
+    if outcome.status == "posted" and outcome.ts and channel_id and digest.chart is not None:
+        await upload_chart(client, channel_id, outcome.ts, digest)
     if outcome.status == "failed":
         log.warning("council %s: digest for %s not posted: %s", council_id, period.end.isoformat(), outcome.reason)
     return outcome

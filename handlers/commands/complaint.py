@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -16,32 +15,18 @@ from bot.runtime import Runtime
 from handlers.commands import complaint_rules
 from handlers.common import (
     CommandReply,
-    Respond,
+    Subcommand,
     actor_of,
-    answer_command,
+    register_command,
     split_words,
     team_of,
-    user_errors_as_reply,
     user_of,
 )
 from handlers.complaints_flow import after_change, announce, log_drafts
 
-Subcommand = Callable[[Runtime, dict[str, Any], str, AsyncWebClient], Awaitable[CommandReply]]
-
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.command("/complaint")
-    async def complaint_command(ack: Any, body: dict[str, Any], respond: Respond, client: AsyncWebClient) -> None:
-        sub, rest = split_words(body.get("text", ""), 2)
-        handler = SUBCOMMANDS.get(sub.lower())
-
-        async def produce() -> CommandReply:
-            if handler is None:
-                problem = None if sub.lower() in ("", "help") else f"I don't know `/complaint {sub}`."
-                return usage(runtime, problem)
-            return await user_errors_as_reply(lambda: handler(runtime, body, rest.strip(), client))
-
-        await answer_command(ack, respond, produce)
+    register_command(app, runtime, "/complaint", SUBCOMMANDS, lambda problem: usage(runtime, problem))
 
 
 def usage(runtime: Runtime, problem: str | None) -> CommandReply:

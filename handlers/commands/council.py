@@ -6,7 +6,6 @@ anyone may list, show and preview.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -18,24 +17,16 @@ from bot.councils.digest_views import digest_message
 from bot.councils.runs import DigestNotPosted, post_digest, upload_chart
 from bot.councils.scheduling import reschedule
 from bot.runtime import Runtime
-from handlers.common import CommandReply, Respond, actor_of, answer_command, split_words, user_errors_as_reply
-
-Subcommand = Callable[[Runtime, dict[str, Any], str, AsyncWebClient], Awaitable[CommandReply]]
+from handlers.common import (
+    CommandReply,
+    Subcommand,
+    actor_of,
+    register_command,
+)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.command("/council")
-    async def council_command(ack: Any, body: dict[str, Any], respond: Respond, client: AsyncWebClient) -> None:
-        sub, rest = split_words(body.get("text", ""), 2)
-        handler = SUBCOMMANDS.get(sub.lower())
-
-        async def produce() -> CommandReply:
-            if handler is None:
-                problem = None if sub.lower() in ("", "help") else f"I don't know `/council {sub}`."
-                return CommandReply(council_views.usage(problem))
-            return await user_errors_as_reply(lambda: handler(runtime, body, rest.strip(), client))
-
-        await answer_command(ack, respond, produce)
+    register_command(app, runtime, "/council", SUBCOMMANDS, lambda problem: CommandReply(council_views.usage(problem)))
 
 
 def usage(problem: str) -> CommandReply:

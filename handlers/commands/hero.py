@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -16,32 +15,18 @@ from bot.projects.stages import parse_stage
 from bot.runtime import Runtime
 from handlers.common import (
     CommandReply,
-    Respond,
+    Subcommand,
     actor_of,
-    answer_command,
+    register_command,
     split_words,
     team_of,
-    user_errors_as_reply,
     user_of,
 )
 from handlers.projects_flow import announce_created, announce_stage, open_new_project_modal
 
-Subcommand = Callable[[Runtime, dict[str, Any], str, AsyncWebClient], Awaitable[CommandReply]]
-
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.command("/hero")
-    async def hero_command(ack: Any, body: dict[str, Any], respond: Respond, client: AsyncWebClient) -> None:
-        sub, rest = split_words(body.get("text", ""), 2)
-        handler = SUBCOMMANDS.get(sub.lower())
-
-        async def produce() -> CommandReply:
-            if handler is None:
-                problem = None if sub.lower() in ("", "help") else f"I don't know `/hero {sub}`."
-                return CommandReply(project_views.usage(problem))
-            return await user_errors_as_reply(lambda: handler(runtime, body, rest, client))
-
-        await answer_command(ack, respond, produce)
+    register_command(app, runtime, "/hero", SUBCOMMANDS, lambda problem: CommandReply(project_views.usage(problem)))
 
 
 def usage(problem: str) -> CommandReply:

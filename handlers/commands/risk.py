@@ -21,28 +21,21 @@ from bot.risk.conversation import label
 from bot.risk.review import LIST_FILTERS
 from bot.risk.review_views import assessment_list, detail_message
 from bot.runtime import Runtime
-from handlers.common import CommandReply, Respond, actor_of, answer_command, split_words
+from handlers.common import CommandReply, Subcommand, actor_of, register_command
 from handlers.risk_flow import messages_tab, open_check, post_opening, repost, resume_check, risk_notice_for
-
-Subcommand = Callable[[Runtime, dict[str, Any], str, AsyncWebClient], Awaitable[CommandReply]]
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.command("/risk")
-    async def risk_command(ack: Any, body: dict[str, Any], respond: Respond, client: AsyncWebClient) -> None:
-        sub, rest = split_words(body.get("text", ""), 2)
-        handler = SUBCOMMANDS.get(sub.lower())
+    register_command(
+        app, runtime, "/risk", SUBCOMMANDS, lambda problem: CommandReply(notices.usage(problem)), refusals=_refusals
+    )
 
-        async def produce() -> CommandReply:
-            if handler is None:
-                problem = None if sub.lower() in ("", "help") else f"I don't know `/risk {sub}`."
-                return CommandReply(notices.usage(problem))
-            try:
-                return await handler(runtime, body, rest.strip(), client)
-            except UserError as error:  # the unit of work it escaped was rolled back
-                return CommandReply(risk_notice_for(error))
 
-        await answer_command(ack, respond, produce)
+async def _refusals(produce: Callable[[], Awaitable[CommandReply]]) -> CommandReply:
+    try:
+        return await produce()
+    except UserError as error:  # the unit of work it escaped was rolled back
+        return CommandReply(risk_notice_for(error))
 
 
 def usage(problem: str) -> CommandReply:

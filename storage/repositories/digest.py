@@ -91,8 +91,8 @@ class DigestRepository:
         """Median time from logging to the first response, over the complaints first answered in the period."""
         where = (Complaint.team_id == self.team_id, _within(Complaint.first_response_at, start, end))
         if self._dialect == "postgresql":
-            seconds = extract("epoch", Complaint.first_response_at - Complaint.created_at)
-            statement = select(func.percentile_cont(0.5).within_group(seconds)).where(*where)
+            epoch = extract("epoch", Complaint.first_response_at - Complaint.created_at)
+            statement = select(func.percentile_cont(0.5).within_group(epoch)).where(*where)
             value = await self.session.scalar(statement)
             return None if value is None else float(value)
         answered = await self._count(Complaint, *where[1:])
