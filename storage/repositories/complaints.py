@@ -30,7 +30,7 @@ _INSERT_EVENT = insert(AuditEvent)
 
 
 @functools.cache
-def _known_statement(by_url: bool, by_external: bool) -> Select[tuple[Complaint]]:
+def _known_statement(by_url: bool, by_external: bool) -> Select[Complaint]:
     matches: list[ColumnElement[bool]] = []
     if by_url:
         matches.append(Complaint.url_key.in_(bindparam("url_keys", expanding=True)))
