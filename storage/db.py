@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -19,7 +20,7 @@ try:
 except ImportError:  # not on Windows: there, two processes must not migrate one SQLite file at once
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 from sqlalchemy.util.concurrency import in_greenlet
@@ -39,6 +40,9 @@ class _WriteTurn:
 
 _write_turn: ContextVar[_WriteTurn | None] = ContextVar("herobot_sqlite_write_turn", default=None)
 
+# SQLite databases by their engine, for `write_in_one_trip` (it takes the write turn itself).
+_databases: dict[int, Database] = {}
+
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
@@ -54,6 +58,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
+            _databases[id(self.engine.sync_engine)] = self
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @asynccontextmanager
@@ -66,18 +71,36 @@ class Database:
         turn = _WriteTurn()
         token = _write_turn.set(turn)
         try:
-            async with self.sessions() as session, session.begin():
-                yield session
+            async with self.sessions() as session:
+                try:
+                    async with session.begin():
+                        yield session
+                finally:
+                    # The turn is given back as soon as the commit (or rollback) is done, before the session
+                    # returns its connection to the pool (one more round trip to the connection's thread).
+                    self._give_back(turn)
         finally:
             _write_turn.reset(token)
-            if turn.held:
-                self._writer_lock().release()
+            self._give_back(turn)
+
+    def _give_back(self, turn: _WriteTurn) -> None:
+        if turn.held:
+            turn.held = False
+            self._writer_lock().release()
 
     def _writer_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
         if self._writers is None or self._writers[0] is not loop:
             self._writers = (loop, asyncio.Lock())
         return self._writers[1]
+
+    async def take_write_turn(self) -> None:
+        """Queue for the write turn now (a unit of work about to write without SQLAlchemy's cursor)."""
+        turn = _write_turn.get()
+        if turn is None or turn.held:
+            return
+        await _take(self._writer_lock())
+        turn.held = True
 
     def _wait_for_write_turn(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         """SQLite takes one writer at a time. Writers queue here, in order, instead of in SQLite's busy
@@ -119,6 +142,7 @@ class Database:
         return current == _script_heads()
 
     async def dispose(self) -> None:
+        _databases.pop(id(self.engine.sync_engine), None)
         await self.engine.dispose()
 
 
@@ -166,3 +190,83 @@ def _script_heads() -> set[str]:
     from alembic.script import ScriptDirectory
 
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+# Compiled forms of the statements `write_in_one_trip` runs (module-level statements, a handful of column
+# sets): compiling an INSERT costs more than running it.
+_compiled: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+class _NewId:
+    def __repr__(self) -> str:
+        return "NEW_ID"
+
+
+NEW_ID: Any = _NewId()
+
+
+async def write_in_one_trip(
+    session: AsyncSession, statements: Sequence[tuple[Any, Sequence[dict[str, Any]]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Run INSERTs of the session's unit of work, on SQLite, as one job on the connection's thread.
+
+    Give statements built once (module-level): their compiled form is kept, per set of columns.
+
+    Through aiosqlite every statement is three or four round trips between that thread and the event
+    loop (cursor, execute, fetch, close), each waiting its turn on a loop busy with other requests, all
+    while this unit of work holds SQLite's only write lock. Here the statements are compiled (with
+    SQLAlchemy's own type processing of the values) on the loop, then run back to back in one trip.
+    Each statement is executed once per row (`RETURNING` rows are returned per statement, in order);
+    a value given as `NEW_ID` becomes the first value the first statement returned (e.g. the ID of the
+    row it inserted, for the rows that refer to it). The transaction stays the session's: committed or
+    rolled back with the unit of work.
+    """
+    connection = await session.connection()
+    dialect = connection.dialect
+    jobs: list[tuple[str, list[list[Any]], bool]] = []
+    for statement, rows in statements:
+        if not rows:
+            continue
+        columns = tuple(rows[0])
+        compiled = _compiled.get((statement, columns))
+        if compiled is None:
+            compiled = _compiled[(statement, columns)] = statement.compile(dialect=dialect, column_keys=list(columns))
+        processors = compiled._bind_processors
+        names = compiled.positiontup or []
+        values = []
+        for row in rows:
+            params = compiled.construct_params(row)
+            values.append([processors[n](params[n]) if n in processors else params[n] for n in names])
+        jobs.append((compiled.string, values, bool(compiled.effective_returning)))
+    raw = await connection.get_raw_connection()
+    adapted = raw.dbapi_connection
+    assert adapted is not None
+    database = _databases.get(id(connection.sync_engine))
+    if database is not None:
+        await database.take_write_turn()
+    aio = adapted._connection  # the aiosqlite connection; its `_conn` is the sqlite3 one, used on its thread
+
+    def run() -> list[list[tuple[Any, ...]]]:
+        cursor = aio._conn.cursor()
+        try:
+            answers: list[list[tuple[Any, ...]]] = []
+            new_id: tuple[Any, ...] | None = None
+            for sql, values, returning in jobs:
+                found: list[tuple[Any, ...]] = []
+                for row in values:
+                    if new_id is not None:
+                        row = [new_id[0] if value is NEW_ID else value for value in row]
+                    cursor.execute(sql, row)
+                    if returning:
+                        found.extend(cursor.fetchall())
+                answers.append(found)
+                if new_id is None and found:
+                    new_id = found[0]
+            return answers
+        finally:
+            cursor.close()
+
+    try:
+        return await aio._execute(run)  # type: ignore[no-any-return]
+    except sqlite3.Error as error:  # as SQLAlchemy raises it (e.g. IntegrityError on a unique key)
+        raise exc.DBAPIError.instance(jobs[0][0] if jobs else "", None, error, sqlite3.Error) from error

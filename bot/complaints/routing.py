@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.complaints.matching import Facts, first_match
+from bot.complaints.matching import Conditions, Facts, first_match
 from bot.complaints.rules import Target, conditions_of, list_rules
 from bot.runtime import Runtime
 from storage.models import Complaint, RoundRobinCursor, RoutingRule
@@ -36,6 +37,61 @@ class Route:
     rule_name: str = ""
 
 
+_RULES = "herobot_routing_rules"
+
+
+class Routable(Protocol):
+    """What routing looks at: a stored complaint, or a draft about to be stored."""
+
+    text: str
+    network: str
+    region: str | None
+    severity: str
+
+
+async def prepare(
+    session: AsyncSession,
+    runtime: Runtime,
+    client: AsyncWebClient,
+    team_id: str,
+    complaints: Sequence[tuple[Routable, Sequence[str]]],
+) -> None:
+    """Do the reads `route` needs before the caller's first write: the rules, read once for the whole unit
+    of work, and the members of the user groups that will take turns (a Web API call when the directory's
+    cache is cold), so that no query and no Slack call waits while the transaction holds the write lock."""
+    rules = await _rules(session, team_id)
+    groups = {
+        rule.target_id
+        for complaint, tags in complaints
+        if (rule := _matching(rules, complaint, tags)) is not None
+        and rule.target_kind == Target.GROUP
+        and rule.target_id
+    }
+    for group in sorted(groups):
+        await runtime.directory.group_members(client, team_id, group)
+
+
+async def _rules(session: AsyncSession, team_id: str) -> list[tuple[RoutingRule, Conditions]]:
+    """The workspace's rules with their conditions, read once per unit of work (kept in the session)."""
+    cache: dict[str, list[tuple[RoutingRule, Conditions]]] = session.info.setdefault(_RULES, {})
+    if team_id not in cache:
+        cache[team_id] = [(rule, conditions_of(rule)) for rule in await list_rules(session, team_id)]
+    return cache[team_id]
+
+
+def _matching(
+    rules: Sequence[tuple[RoutingRule, Conditions]], complaint: Routable, tags: Sequence[str]
+) -> RoutingRule | None:
+    facts = Facts.of(
+        text=complaint.text,
+        tags=tags,
+        network=complaint.network,
+        region=complaint.region,
+        severity=complaint.severity,
+    )
+    return first_match(rules, facts)
+
+
 async def route(
     session: AsyncSession,
     runtime: Runtime,
@@ -46,19 +102,14 @@ async def route(
 ) -> Route:
     """The first matching rule's target; with no rule matching, the triage channel.
 
-    `rules`: the workspace's rules in order, when the caller routes a batch and loaded them once for all.
+    `rules`: the workspace's rules in order, when the caller loaded them; else they are read once per
+    unit of work (see `prepare`).
     """
     triage = runtime.settings.hero_complaints_channel
-    if rules is None:
-        rules = await list_rules(session, complaint.team_id)
-    facts = Facts.of(
-        text=complaint.text,
-        tags=tags,
-        network=complaint.network,
-        region=complaint.region,
-        severity=complaint.severity,
+    ordered = (
+        await _rules(session, complaint.team_id) if rules is None else [(rule, conditions_of(rule)) for rule in rules]
     )
-    rule: RoutingRule | None = first_match([(r, conditions_of(r)) for r in rules], facts)
+    rule = _matching(ordered, complaint, tags)
     if rule is None:
         return Route(owner_id=None, channel=triage)
     if rule.target_kind == Target.USER and rule.target_id:

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complaints.matching import Conditions, keyword_problem, regex_problem, tag_key
@@ -186,16 +186,18 @@ def require_admin(actor: Actor) -> None:
         raise PermissionDenied("Only admins can view and change the complaint routing rules.")
 
 
+_RULES_QUERY = (
+    select(RoutingRule)
+    .where(RoutingRule.team_id == bindparam("team_id"))
+    .order_by(RoutingRule.position, RoutingRule.id)
+    .limit(RULES_MAX + 1)
+)  # built once: routing reads the rules for every new complaint
+_RULES_LOCKED = _RULES_QUERY.with_for_update().execution_options(populate_existing=True)
+
+
 async def list_rules(session: AsyncSession, team_id: str, *, lock: bool = False) -> list[RoutingRule]:
-    query = (
-        select(RoutingRule)
-        .where(RoutingRule.team_id == team_id)
-        .order_by(RoutingRule.position, RoutingRule.id)
-        .limit(RULES_MAX + 1)
-    )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return list((await session.scalars(query)).all())
+    query = _RULES_LOCKED if lock else _RULES_QUERY
+    return list((await session.scalars(query, {"team_id": team_id})).all())
 
 
 async def get_rule(session: AsyncSession, team_id: str, rule_id: int) -> RoutingRule:

@@ -26,7 +26,6 @@ from bot.complaints.fields import (
     normalise_tags,
     url_key,
 )
-from bot.complaints.rules import list_rules
 from bot.errors import InvalidInput, NotFound, PermissionDenied, UserError
 from bot.ids import Kind, format_id
 from bot.networks import NETWORKS
@@ -34,6 +33,7 @@ from bot.permissions import Actor
 from bot.runtime import Runtime
 from bot.settings import SEVERITIES
 from bot.text import clean_text, one_line
+from storage.db import NEW_ID
 from storage.models import Complaint
 from storage.repositories.audit import AuditRepository
 from storage.repositories.complaints import OPEN_STATUSES, ComplaintRepository
@@ -149,6 +149,12 @@ async def log_complaints(
 ) -> list[Logged]:
     """Store the new ones among `drafts` (already validated), route them, and return one result per draft."""
     repository = ComplaintRepository(session)
+    # Reads that only routing needs come first, before the look-up of known complaints: between that
+    # look-up and the insert nothing waits (a concurrent insert of the same post finds a short window),
+    # and no query or Slack call waits while the transaction holds SQLite's write lock. `prepare` reads
+    # the rules once and fetches the members of the user groups that would take turns (a Web API call
+    # when the directory's cache is cold).
+    await routing.prepare(session, runtime, client, team_id, [(draft, draft.tags) for draft in drafts])
     keyed = [_keys(draft) for draft in drafts]
     known_rows = await repository.find_known(
         team_id,
@@ -190,8 +196,25 @@ async def log_complaints(
             known[key] = complaint  # the same post twice in one batch is one complaint
         fresh.append((complaint, draft))
         slots.append(complaint)
-    if fresh:
-        # Core bulk statements: a batch of a thousand is a handful of round trips, not thousands.
+    fresh_tags = {id(complaint): list(draft.tags) for complaint, draft in fresh}
+    # The known ones' tags (a query only when some are known), read before the writes.
+    stored_tags = await repository.tags_of(sorted({c.id for c in slots if id(c) not in fresh_tags}))
+    routes: dict[int, routing.Route] = {}
+    for complaint, draft in fresh:
+        chosen = await routing.route(session, runtime, client, complaint, draft.tags)
+        _apply_route(complaint, chosen)
+        routes[id(complaint)] = chosen
+    if len(fresh) == 1 and session.get_bind().dialect.name == "sqlite":
+        # One complaint (a command, a shortcut, a reaction) on SQLite: its row, tags and audit row are
+        # written in one trip to the connection's thread, the write lock held the shortest time.
+        complaint, draft = fresh[0]
+        complaint.id = await repository.insert_one(
+            complaint,
+            [{"complaint_id": NEW_ID, "tag": tag, "team_id": team_id, "created_at": now} for tag in draft.tags],
+            [_created_event(complaint, draft, routes[id(complaint)], created_by, now, entity_id=NEW_ID)],
+        )
+    elif fresh:
+        # Core bulk statements, routed already: a batch of a thousand is a handful of round trips.
         await repository.insert_many([complaint for complaint, _ in fresh])
         await repository.insert_tags(
             [
@@ -200,32 +223,11 @@ async def log_complaints(
                 for tag in draft.tags
             ]
         )
-    fresh_tags = {id(complaint): list(draft.tags) for complaint, draft in fresh}
-    routes: dict[int, routing.Route] = {}
-    trail: list[dict[str, Any]] = []
-    # The rules once for the whole batch, not once per complaint: a batch of 100 is one query, not 100.
-    rules = await list_rules(session, team_id) if fresh else []
-    for complaint, draft in fresh:
-        chosen = await routing.route(session, runtime, client, complaint, draft.tags, rules)
-        _apply_route(complaint, chosen)
-        routes[id(complaint)] = chosen
-        after = {**snapshot(complaint, draft.tags), "source": complaint.source, "rule_id": chosen.rule_id}
-        trail.append(
-            {
-                "team_id": team_id,
-                "entity_type": "complaint",
-                "entity_id": complaint.id,
-                "action": "created",
-                "actor_id": created_by,
-                "before": None,
-                "after": after,
-                "created_at": now,
-            }
-        )
-    if fresh:
-        await repository.save_routes([complaint for complaint, _ in fresh])
+        trail = [
+            _created_event(complaint, draft, routes[id(complaint)], created_by, now, entity_id=complaint.id)
+            for complaint, draft in fresh
+        ]
         await AuditRepository(session).record_many(trail)
-    stored_tags = await repository.tags_of(sorted({c.id for c in slots if id(c) not in fresh_tags}))
     answered: set[int] = set()
     answers: list[Logged] = []
     for complaint in slots:
@@ -235,6 +237,27 @@ async def log_complaints(
         tags = fresh_tags[id(complaint)] if id(complaint) in fresh_tags else stored_tags.get(complaint.id, [])
         answers.append(Logged(complaint, list(tags), created=first, route=routes.get(id(complaint)) if first else None))
     return answers
+
+
+def _created_event(
+    complaint: Complaint,
+    draft: ComplaintDraft,
+    chosen: routing.Route,
+    created_by: str,
+    now: datetime,
+    *,
+    entity_id: Any,
+) -> dict[str, Any]:
+    return {
+        "team_id": complaint.team_id,
+        "entity_type": "complaint",
+        "entity_id": entity_id,
+        "action": "created",
+        "actor_id": created_by,
+        "before": None,
+        "after": {**snapshot(complaint, draft.tags), "source": complaint.source, "rule_id": chosen.rule_id},
+        "created_at": now,
+    }
 
 
 def _apply_route(complaint: Complaint, chosen: routing.Route) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import write_in_one_trip
 from storage.models import AuditEvent, Complaint, ComplaintNote, ComplaintTag
 
 OPEN_STATUSES = ("new", "assigned", "responded")
@@ -18,8 +20,23 @@ CLOSED_STATUSES = ("resolved", "dismissed")
 _INSERTED = (
     "team_id", "network", "url", "url_key", "external_id", "slack_channel", "slack_ts", "author", "text",
     "region", "severity", "status", "source", "created_by", "posted_at", "created_at", "updated_at", "due_at",
+    "owner_id", "routed_channel", "rule_id",
 )  # fmt: skip
-_ROUTED = ("owner_id", "status", "routed_channel", "rule_id")
+
+
+_INSERT_ONE = insert(Complaint).returning(Complaint.id)
+_INSERT_TAG = insert(ComplaintTag)
+_INSERT_EVENT = insert(AuditEvent)
+
+
+@functools.cache
+def _known_statement(by_url: bool, by_external: bool) -> Select[Complaint]:
+    matches: list[ColumnElement[bool]] = []
+    if by_url:
+        matches.append(Complaint.url_key.in_(bindparam("url_keys", expanding=True)))
+    if by_external:
+        matches.append(Complaint.external_id.in_(bindparam("external_ids", expanding=True)))
+    return select(Complaint).where(Complaint.team_id == bindparam("team_id"), or_(*matches))
 
 
 class ComplaintRepository:
@@ -47,10 +64,16 @@ class ComplaintRepository:
         for complaint, new_id in zip(complaints, ordered.scalars().all(), strict=True):
             complaint.id = new_id
 
-    async def save_routes(self, complaints: Sequence[Complaint]) -> None:
-        """Store where routing sent complaints inserted by `insert_many` (one UPDATE executed for all)."""
-        rows = [{"id": c.id, **{name: getattr(c, name) for name in _ROUTED}} for c in complaints]
-        await self.session.execute(update(Complaint), rows)
+    async def insert_one(
+        self, complaint: Complaint, tags: Sequence[dict[str, object]], trail: Sequence[dict[str, object]]
+    ) -> int:
+        """SQLite: one new complaint, its tags and its audit rows in one trip (`NEW_ID` stands for its ID)."""
+        row = {name: getattr(complaint, name) for name in _INSERTED}
+        written = await write_in_one_trip(
+            self.session,
+            [(_INSERT_ONE, [row]), (_INSERT_TAG, list(tags)), (_INSERT_EVENT, list(trail))],
+        )
+        return int(written[0][0][0])
 
     async def insert_tags(self, rows: Sequence[dict[str, object]]) -> None:
         if rows:
@@ -74,16 +97,26 @@ class ComplaintRepository:
     ) -> Sequence[Complaint]:
         """Complaints already logged with any of these URL digests, external IDs or Slack messages."""
         keys, externals, messages = sorted(set(url_keys)), sorted(set(external_ids)), sorted(set(slack_messages))
-        matches: list[ColumnElement[bool]] = []
-        if keys:
-            matches.append(Complaint.url_key.in_(keys))
-        if externals:
-            matches.append(Complaint.external_id.in_(externals))
-        if messages:
-            matches.append(tuple_(Complaint.slack_channel, Complaint.slack_ts).in_(messages))
-        if not matches:
+        if not (keys or externals or messages):
             return []
-        rows = await self.session.scalars(select(Complaint).where(Complaint.team_id == team_id, or_(*matches)))
+        if messages:
+            statement = select(Complaint).where(
+                Complaint.team_id == team_id,
+                or_(
+                    *([Complaint.url_key.in_(keys)] if keys else []),
+                    *([Complaint.external_id.in_(externals)] if externals else []),
+                    tuple_(Complaint.slack_channel, Complaint.slack_ts).in_(messages),
+                ),
+            )
+            return (await self.session.scalars(statement)).all()
+        # By URL digest and/or external ID (every typed command, most ingested batches): one statement per
+        # shape, built once with expanding parameters, so only its values change from call to call.
+        params: dict[str, object] = {"team_id": team_id}
+        if keys:
+            params["url_keys"] = keys
+        if externals:
+            params["external_ids"] = externals
+        rows = await self.session.scalars(_known_statement(bool(keys), bool(externals)), params)
         return rows.all()
 
     async def tags_of(self, complaint_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -176,3 +176,31 @@ async def test_a_concurrent_insert_of_the_same_post_is_read_back_not_duplicated(
     assert len(calls) == 2
     assert second[0].created is False and second[0].complaint.id == first[0].complaint.id
     assert len(await complaints(harness)) == 1
+
+
+async def test_a_unit_of_work_that_fails_after_logging_leaves_no_complaint_tag_or_audit_row(harness: Harness) -> None:
+    from bot.complaints.service import ComplaintDraft
+    from handlers.complaints_flow import log_drafts
+    from storage.models import AuditEvent
+
+    runtime = harness.hero.runtime
+    draft = ComplaintDraft(text="late", url="https://x.com/a/status/78", tags=["refunds"]).validated()
+    with pytest.raises(RuntimeError):
+        async with harness.database.unit_of_work() as session:
+            from bot.complaints import service
+
+            await service.log_complaints(session, runtime, runtime.client, demo.TEAM_ID, demo.MAYA, [draft])
+            raise RuntimeError("after the insert")
+    assert await complaints(harness) == []
+    async with harness.database.unit_of_work() as session:
+        assert await session.scalar(select(func.count()).select_from(ComplaintTag)) == 0
+        assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    [logged] = await log_drafts(runtime, runtime.client, demo.TEAM_ID, demo.MAYA, [draft])
+    assert logged.created and logged.tags == ["refunds"]
+    async with harness.database.unit_of_work() as session:
+        tags = (
+            await session.scalars(select(ComplaintTag.tag).where(ComplaintTag.complaint_id == logged.complaint.id))
+        ).all()
+        events = (await session.scalars(select(AuditEvent).where(AuditEvent.entity_id == logged.complaint.id))).all()
+    assert list(tags) == ["refunds"]
+    assert [(e.entity_type, e.action, e.after["tags"]) for e in events] == [("complaint", "created", ["refunds"])]
