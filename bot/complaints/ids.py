@@ -25,6 +25,15 @@ class ComplaintAction(StrEnum):
     PAGE = "complaint_list_page"  # value "<filter>|<page>"
 
 
+# The block of a complaint's action buttons: `complaint_<id>`. The Reassign user picker carries no value
+# of its own, so its complaint is read from this block id.
+ACTIONS_BLOCK_PREFIX = "complaint_"
+
+
+def actions_block_id(complaint_id: int) -> str:
+    return f"{ACTIONS_BLOCK_PREFIX}{complaint_id}"
+
+
 class ComplaintModalMeta(BaseModel):
     """What the complaint modal carries between opening and submission."""
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot import blocks as bk
 from bot.complaints.fields import normalise_tags
-from bot.complaints.ids import SNOOZE_CHOICES, ComplaintAction, ComplaintModalMeta
+from bot.complaints.ids import SNOOZE_CHOICES, ComplaintAction, ComplaintModalMeta, actions_block_id
 from bot.complaints.queries import ComplaintDetail, ComplaintPage, HomeComplaints, is_overdue
 from bot.complaints.service import ComplaintDraft, Logged, label
 from bot.ids import Kind, format_id
@@ -260,7 +260,7 @@ def complaint_actions(complaint: Complaint) -> bk.Block | None:
             ComplaintAction.SNOOZE, "Snooze…", [(f"{complaint.id}:{key}", text) for key, text in SNOOZE_CHOICES.items()]
         )
     )
-    return bk.actions(*elements, block_id=f"complaint_{complaint.id}")
+    return bk.actions(*elements, block_id=actions_block_id(complaint.id))
 
 
 def owner_card(complaint: Complaint, tags: Sequence[str], now: datetime) -> dict[str, Any]:
@@ -341,7 +341,7 @@ def mark_in_post(blocks: list[bk.Block], complaint: Complaint) -> list[bk.Block]
             block = {key: item for key, item in block.items() if key != "accessory"}
             line = f"{status_badge(complaint.status)} taken by <@{complaint.owner_id}>"
             block["text"] = bk.mrkdwn(f"{block.get('text', {}).get('text', '')}\n{line}")
-        elif block.get("block_id") == f"complaint_{complaint.id}":
+        elif block.get("block_id") == actions_block_id(complaint.id):
             block = bk.context(f"{status_badge(complaint.status)} — owner {owner_text(complaint)}")
         marked.append(block)
     return marked

@@ -11,8 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.complaints import lifecycle, queries, service
 from bot.complaints import views as complaint_views
-from bot.complaints.ids import ComplaintAction, ComplaintModalMeta
+from bot.complaints.ids import ACTIONS_BLOCK_PREFIX, ComplaintAction, ComplaintModalMeta
 from bot.errors import PermissionDenied, UserError
+from bot.ids import parse_record_number
 from bot.permissions import Actor
 from bot.runtime import Runtime
 from handlers.common import Respond, actor_of, answering
@@ -21,15 +22,10 @@ from handlers.home import publish_home
 from handlers.projects_flow import open_or_push
 
 
-def _number(raw: Any) -> int | None:
-    match = re.search(r"(\d{1,9})", str(raw or ""))
-    return int(match[1]) if match else None
-
-
 def _id_of(action: dict[str, Any]) -> int | None:
     """A button's value, a select's option value (`12:1h`) or, for the user picker, its block (`complaint_12`)."""
     raw = action.get("value") or (action.get("selected_option") or {}).get("value") or action.get("block_id")
-    return _number(str(raw).split(":", 1)[0])
+    return parse_record_number(str(raw).split(":", 1)[0].removeprefix(ACTIONS_BLOCK_PREFIX))
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
