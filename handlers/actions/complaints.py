@@ -4,10 +4,13 @@ the complaint card modal and the Home tab. Each re-checks on the server who may 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complaints import lifecycle, queries, service
 from bot.complaints import views as complaint_views
@@ -20,6 +23,9 @@ from handlers.common import Respond, actor_of, answering
 from handlers.complaints_flow import after_change
 from handlers.home import publish_home
 from handlers.projects_flow import open_or_push
+
+# A lifecycle step taken from a button: (session, actor, complaint id, note, now) → the change.
+LifecycleStep = Callable[[AsyncSession, Actor, int, str, datetime], Awaitable[lifecycle.Change]]
 
 
 def _id_of(action: dict[str, Any]) -> int | None:
@@ -50,27 +56,22 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             if not from_card:
                 await _refresh(runtime, body, client, respond, change.complaint, actor)
 
-    @app.action(ComplaintAction.MARK_RESPONDED)
-    async def mark_responded(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: AsyncWebClient
-    ) -> None:
-        await ack()
+    def status_button(action_id: ComplaintAction, step: LifecycleStep) -> None:
+        """*Mark responded* and *Resolve*: one lifecycle step, without a note."""
 
-        async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
-            return await lifecycle.respond(session, actor, complaint_id, "", runtime.now())
+        @app.action(action_id)
+        async def listener(
+            ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: AsyncWebClient
+        ) -> None:
+            await ack()
 
-        await act(body, action, respond, client, change)
+            async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
+                return await step(session, actor, complaint_id, "", runtime.now())
 
-    @app.action(ComplaintAction.RESOLVE)
-    async def resolve(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: AsyncWebClient
-    ) -> None:
-        await ack()
+            await act(body, action, respond, client, change)
 
-        async def change(session: Any, actor: Actor, complaint_id: int) -> lifecycle.Change:
-            return await lifecycle.resolve(session, actor, complaint_id, "", runtime.now())
-
-        await act(body, action, respond, client, change)
+    status_button(ComplaintAction.MARK_RESPONDED, lifecycle.respond)
+    status_button(ComplaintAction.RESOLVE, lifecycle.resolve)
 
     @app.action(ComplaintAction.TAKE)
     async def take(

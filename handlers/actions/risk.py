@@ -52,15 +52,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             )
             await post_prompt(runtime, client, answered.conversation)
 
-    @app.action(re.compile(ANSWER_ACTION_PATTERN))
-    async def answer_button(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        await answer(body, respond, client, _ref(action))
-
-    @app.action(RiskAction.ANSWER_SELECT)
-    async def answer_select(
+    @app.action(re.compile(ANSWER_ACTION_PATTERN))  # an answer button
+    @app.action(RiskAction.ANSWER_SELECT)  # an answer picked from a select
+    async def answer_clicked(
         ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         await ack()
