@@ -113,7 +113,7 @@ async def time_digests(database: Database) -> list[tuple[str, float, int]]:
     timings = []
     for name, cadence in CADENCES:
         period = cadence.period_due(NOW)
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work(background=True) as session:
             council = await session.get(Council, 1)
             assert council is not None
             started = time.monotonic()

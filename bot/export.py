@@ -193,7 +193,7 @@ async def records(
 ) -> AsyncIterator[dict[str, Any]]:
     """One dict per record, oldest first, yielded as the database sends them."""
     table = TABLES[kind]
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work(background=True) as session:
         async for row in queries.stream(session, table.query(since, team), batch_size):
             yield table.row(row)
 

@@ -14,7 +14,7 @@ database-wide figure: aggregate those gauges with `max`, not `sum`.
         open_by_status = metrics.gauge("herobot_complaints", "Complaints by status", ["status"])
 
         async def refresh(runtime: Runtime) -> None:
-            async with runtime.database.unit_of_work() as session:
+            async with runtime.database.unit_of_work(background=True) as session:
                 counts = await ComplaintRepository(session).count_by_status()
             metrics.set_all(open_by_status, {(status,): n for status, n in counts.items()})
 

@@ -68,7 +68,7 @@ def operator_actor() -> str:
 async def due(database: Database, *, now: datetime, retention_days: int) -> AsyncIterator[DueComplaint]:
     """The complaints a purge would clear now, streamed (for `--dry-run`); nothing is changed."""
     query = RetentionRepository.due_query(closed_before(now, retention_days)).execution_options(yield_per=BATCH_SIZE)
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work(background=True) as session:
         rows = await session.stream(query)
         async for complaint_id, team_id, closed_at in rows:
             yield DueComplaint(complaint_id, team_id, closed_at)
@@ -81,7 +81,7 @@ async def purge(
     report = PurgeReport(closed_before(now, retention_days))
     run_events: dict[str, int] = {}
     while True:
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work(background=True) as session:
             retention = RetentionRepository(session)
             claimed = await retention.claim(report.closed_before, batch_size)
             if not claimed:

@@ -20,10 +20,12 @@ try:
 except ImportError:  # not on Windows: there, two processes must not migrate one SQLite file at once
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 from sqlalchemy.util.concurrency import in_greenlet
+
+from storage import sqlite_loop
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -45,39 +47,62 @@ _databases: dict[int, Database] = {}
 
 
 class Database:
+    """On SQLite, two engines on the one file: `engine`, whose connections run on the event loop's thread
+    (`storage.sqlite_loop`: the request path, short indexed statements), and `background_engine`
+    (aiosqlite, a thread per connection) for the long work a request must not wait behind — digests,
+    retention, exports, metrics. On PostgreSQL both are the one asyncpg engine."""
+
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {"echo": echo}
-        if self.is_sqlite:
-            options["connect_args"] = {"timeout": 30}
-        else:
-            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(url, **options)
         self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
-            _databases[id(self.engine.sync_engine)] = self
+        if not self.is_sqlite:
+            self.engine: AsyncEngine = create_async_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            self.background_engine = self.engine
+        else:
+            self.background_engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            path = _sqlite_file(url)
+            self.engine = (
+                create_async_engine(url, echo=echo, async_creator=sqlite_loop.connector(path))
+                if path
+                else self.background_engine
+            )
+            busy_timeouts = {self.background_engine: 30_000, self.engine: 0 if path else 30_000}
+            for engine, busy_ms in busy_timeouts.items():
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
+                event.listen(engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
+                _databases[id(engine.sync_engine)] = self
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.background_sessions = (
+            self.sessions
+            if self.background_engine is self.engine
+            else async_sessionmaker(self.background_engine, expire_on_commit=False, autoflush=False)
+        )
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends normally, rolled back on any error."""
+    async def unit_of_work(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends normally, rolled back on any error.
+
+        `background=True` for work that reads or writes many rows (a digest, a purge, an export): on
+        SQLite it runs on a connection thread, so requests go on being answered meanwhile.
+        """
+        sessions = self.background_sessions if background else self.sessions
         if not self.is_sqlite:
-            async with self.sessions() as session, session.begin():
+            async with sessions() as session, session.begin():
                 yield session
             return
         turn = _WriteTurn()
         token = _write_turn.set(turn)
         try:
-            async with self.sessions() as session:
+            async with sessions() as session:
                 try:
                     async with session.begin():
                         yield session
                 finally:
                     # The turn is given back as soon as the commit (or rollback) is done, before the session
-                    # returns its connection to the pool (one more round trip to the connection's thread).
+                    # returns its connection to the pool.
                     self._give_back(turn)
         finally:
             _write_turn.reset(token)
@@ -113,7 +138,7 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to run from several instances at once)."""
-        async with self._sqlite_migration_lock(), self.engine.begin() as connection:
+        async with self._sqlite_migration_lock(), self.background_engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
 
     @asynccontextmanager
@@ -142,8 +167,9 @@ class Database:
         return current == _script_heads()
 
     async def dispose(self) -> None:
-        _databases.pop(id(self.engine.sync_engine), None)
-        await self.engine.dispose()
+        for engine in {self.engine, self.background_engine}:
+            _databases.pop(id(engine.sync_engine), None)
+            await engine.dispose()
 
 
 async def _take(lock: asyncio.Lock) -> None:
@@ -151,14 +177,28 @@ async def _take(lock: asyncio.Lock) -> None:
         await lock.acquire()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers work while one writer commits; the busy timeout queues writers instead of failing.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL the loop connections can open, or None (in memory, or URI options)."""
+    parsed = make_url(url)
+    path = parsed.database
+    if not path or path == ":memory:" or path.startswith("file:") or parsed.query:
+        return None
+    return path
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers work while one writer commits. The busy timeout makes a writer wait for a lock
+        # another process holds: inside SQLite on a connection thread; on the loop's connections it is
+        # zero and `sqlite_loop` waits without blocking the loop.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
 def alembic_config(connection: Any = None) -> Any:

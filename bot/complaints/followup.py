@@ -225,7 +225,7 @@ async def _follow_up_team(runtime: Runtime, client: AsyncWebClient, team_id: str
     settings = runtime.settings
     sla = settings.sla_minutes
     now = runtime.now()
-    async with runtime.database.unit_of_work() as session:
+    async with runtime.database.unit_of_work(background=True) as session:
         reminders = await reminders_due(session, team_id, now)
         escalations = await escalations_due(session, team_id, now, sla) if settings.hero_complaints_channel else []
     for complaint in reminders:

@@ -15,7 +15,7 @@ def register_metrics(metrics: Metrics) -> None:
     )
 
     async def refresh(runtime: Runtime) -> None:
-        async with runtime.database.unit_of_work() as session:
+        async with runtime.database.unit_of_work(background=True) as session:
             repository = ComplaintRepository(session)
             counts = await repository.count_by_status_in_all_workspaces()
             late = await repository.count_overdue_in_all_workspaces(runtime.now())

@@ -18,7 +18,7 @@ def register_metrics(metrics: Metrics) -> None:
     )
 
     async def refresh(runtime: Runtime) -> None:
-        async with runtime.database.unit_of_work() as session:
+        async with runtime.database.unit_of_work(background=True) as session:
             repository = CouncilRepository(session)
             by_state = await repository.count_by_state_in_all_workspaces()
             by_status = await repository.count_runs_by_status_in_all_workspaces()

@@ -77,7 +77,7 @@ async def attempt(runtime: Runtime, council_id: int, period: Period, *, late: bo
     now = runtime.now()
     channel_id: str | None = None  # where the digest went, once it did
     try:
-        async with runtime.database.unit_of_work() as session:
+        async with runtime.database.unit_of_work(background=True) as session:
             council = await CouncilRepository(session).by_id(council_id)
             run = await CouncilRepository(session).get_run(run_id)
             if council is None or run is None:

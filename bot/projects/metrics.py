@@ -12,7 +12,7 @@ def register_metrics(metrics: Metrics) -> None:
     by_stage = metrics.gauge("herobot_projects", "HERO projects by stage", ["stage"])
 
     async def refresh(runtime: Runtime) -> None:
-        async with runtime.database.unit_of_work() as session:
+        async with runtime.database.unit_of_work(background=True) as session:
             counts = await ProjectRepository(session).count_by_stage_in_all_workspaces()
         # Every stage is shown, at 0 when empty, so a dashboard's series never vanish.
         metrics.set_all(by_stage, {(stage,): float(counts.get(stage, 0)) for stage in (s.value for s in Stage)})

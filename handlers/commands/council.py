@@ -86,7 +86,7 @@ async def _preview(runtime: Runtime, body: dict[str, Any], rest: str, client: As
     if not rest:
         return _needs_name("preview")
     actor = await actor_of(runtime, client, body)
-    async with runtime.database.unit_of_work() as session:
+    async with runtime.database.unit_of_work(background=True) as session:
         council = await service.find(session, actor.team_id, rest)
         digest = await service.digest_so_far(session, council, now=runtime.now())
     return CommandReply(digest_message(digest, preview=True))
@@ -97,7 +97,7 @@ async def _post(runtime: Runtime, body: dict[str, Any], rest: str, client: Async
         return _needs_name("post")
     actor = await actor_of(runtime, client, body)
     service.require_admin(actor, "post digests")
-    async with runtime.database.unit_of_work() as session:
+    async with runtime.database.unit_of_work(background=True) as session:
         council = await service.find(session, actor.team_id, rest)
         digest = await service.digest_so_far(session, council, now=runtime.now())
     ts: str | None = None

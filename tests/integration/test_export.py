@@ -223,12 +223,13 @@ async def test_a_large_table_is_read_through_a_server_side_cursor(database: Data
             ],
         )
     executed: list[dict[str, Any]] = []
+    # Exports read on the background engine (a connection thread on SQLite): a long read never holds up requests.
 
     def watch(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         if statement.lstrip().upper().startswith("SELECT") and "complaints" in statement:
             executed.append(dict(context.execution_options))
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", watch)
+    event.listen(database.background_engine.sync_engine, "before_cursor_execute", watch)
     try:
         rows = export.records(database, "complaints", batch_size=100)
         first = await anext(rows)
@@ -238,7 +239,7 @@ async def test_a_large_table_is_read_through_a_server_side_cursor(database: Data
         assert executed[0].get("stream_results") is True and executed[0].get("yield_per") == 100
         count = 1 + sum([1 async for _ in rows])
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", watch)
+        event.remove(database.background_engine.sync_engine, "before_cursor_execute", watch)
     assert count == total
     assert len(executed) == 1
 

@@ -109,3 +109,37 @@ async def test_a_writer_that_fails_gives_its_turn_to_the_next(database: Database
     async with database.unit_of_work() as session:
         actions = (await session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "x"))).all()
     assert list(actions) == ["whole"]
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_without_stopping_the_loop(tmp_path: Path) -> None:
+    """The request path's SQLite connections run on the event loop. When another process (a second
+    instance, `herobot purge`) holds the write lock, a write waits for it asynchronously: the loop goes
+    on answering, and the write lands once the lock is free."""
+    import sqlite3
+
+    path = tmp_path / "shared.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    await database.migrate()
+    other_process = sqlite3.connect(path, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # holds SQLite's write lock
+    try:
+
+        async def write() -> None:
+            async with database.unit_of_work() as session:
+                AuditRepository(session).record(
+                    team_id="T1", entity_type="x", entity_id=1, action="waited", actor_id="U1"
+                )
+
+        writing = asyncio.ensure_future(write())
+        for _ in range(20):  # the loop keeps turning while the write waits
+            await asyncio.sleep(0.005)
+        assert not writing.done()
+        async with database.unit_of_work() as session:  # and a read is answered meanwhile
+            assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    finally:
+        other_process.execute("COMMIT")
+        other_process.close()
+    await asyncio.wait_for(writing, 30)
+    async with database.unit_of_work() as session:
+        assert await session.scalar(select(AuditEvent.action)) == "waited"
+    await database.dispose()
