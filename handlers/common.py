@@ -108,25 +108,32 @@ async def answer_command(ack: Any, respond: Respond, produce: Callable[[], Await
     """Answer a slash command in its ack when the answer is ready quickly, else ack now and respond later.
 
     A reply carried in the ack costs one HTTP round trip less than a reply to the response_url. The
-    budget keeps the ack far inside Slack's 3 seconds even when the database is slow; past it the work
-    goes on after an empty ack and the reply follows through the response_url. Follow-ups (announcements
-    in channels) always run after the answer.
+    budget keeps the ack far inside Slack's 3 seconds even when the database is slow; past it an empty
+    ack goes out while the work goes on, and the reply follows through the response_url. Follow-ups
+    (announcements in channels) always run after the answer. The work runs in the listener's own task;
+    a timer sends the early ack (no second task and no wait on it for every command).
     """
-    work = asyncio.ensure_future(produce())
-    done, _ = await asyncio.wait({work}, timeout=ANSWER_IN_ACK_SECONDS)
-    if not done:
-        await ack()
+    late: asyncio.Task[Any] | None = None
+
+    def ack_now() -> None:
+        nonlocal late
+        late = asyncio.ensure_future(ack())
+
+    timer = asyncio.get_running_loop().call_later(ANSWER_IN_ACK_SECONDS, ack_now)
     try:
-        reply = await work
+        reply = await produce()
     except BaseException:
-        if done:
-            await ack()
+        timer.cancel()
+        await (late if late is not None else ack())
         raise
+    timer.cancel()
     payload = {"response_type": "ephemeral", **reply.payload} if reply.payload is not None else None
-    if done:
+    if late is None:
         await (ack(**payload) if payload else ack())
-    elif payload:
-        await respond(**payload)
+    else:
+        await late
+        if payload:
+            await respond(**payload)
     if reply.follow_up is not None:
         await reply.follow_up()
 

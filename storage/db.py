@@ -9,23 +9,26 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     import fcntl
 except ImportError:  # not on Windows: there, two processes must not migrate one SQLite file at once
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import event, exc, make_url, text
+from sqlalchemy import Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 from sqlalchemy.util.concurrency import in_greenlet
 
 from storage import sqlite_loop
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -56,6 +59,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._reader: Engine | None = None
         if not self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -74,6 +78,11 @@ class Database:
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
                 event.listen(engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
                 _databases[id(engine.sync_engine)] = self
+            if path:
+                self._reader = create_engine(
+                    f"sqlite:///{path}", echo=echo, connect_args={"timeout": 0, "check_same_thread": False}
+                )
+                event.listen(self._reader, "connect", _sqlite_reader_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.background_sessions = (
             self.sessions
@@ -107,6 +116,25 @@ class Database:
         finally:
             _write_turn.reset(token)
             self._give_back(turn)
+
+    async def read(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A short read outside any unit of work: `query(connection, *args, **kwargs)` on a Core connection.
+
+        For the reads on the ack path (a list, a look-up by index). On a SQLite file it runs there and
+        then, on the loop, with a read-only connection of its own: no session, no transaction to commit,
+        no hand-over to a thread — a few rows by index take tens of microseconds. Elsewhere it runs
+        through the async engine (`run_sync`), so the same function serves PostgreSQL.
+        """
+        if self._reader is None:
+            async with self.engine.connect() as connection:
+                return await connection.run_sync(query, *args, **kwargs)
+        answer: T = await sqlite_loop.retrying_busy(partial(self._read_now, query, *args, **kwargs))
+        return answer
+
+    def _read_now(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        assert self._reader is not None
+        with self._reader.connect() as connection:
+            return query(connection, *args, **kwargs)
 
     def _give_back(self, turn: _WriteTurn) -> None:
         if turn.held:
@@ -167,6 +195,8 @@ class Database:
         return current == _script_heads()
 
     async def dispose(self) -> None:
+        if self._reader is not None:
+            self._reader.dispose()
         for engine in {self.engine, self.background_engine}:
             _databases.pop(id(engine.sync_engine), None)
             await engine.dispose()
@@ -199,6 +229,13 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cursor.close()
 
     return on_connect
+
+
+def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The file is in WAL mode already (set by the writers' connections): readers never wait for a writer.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
 
 
 def alembic_config(connection: Any = None) -> Any:

@@ -29,22 +29,28 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
+from sqlalchemy import exc
+
 # As long as SQLite's busy timeout let a writer wait before (`storage.db`).
 BUSY_WAIT_SECONDS = 30.0
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.001, 0.05
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+_BUSY_ERRORS = (sqlite3.OperationalError, exc.OperationalError)
+
+
+def _is_busy(error: Exception) -> bool:
+    error = getattr(error, "orig", None) or error  # SQLAlchemy's wrapper of sqlite3's error
     return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
         "database is locked" in str(error)
     )
 
 
-async def _retrying_busy(call: Callable[[], Any]) -> Any:
+async def retrying_busy(call: Callable[[], Any]) -> Any:
     """Run `call`; while SQLite answers busy (another process holds the lock), pause and try again."""
     try:
         return call()
-    except sqlite3.OperationalError as error:
+    except _BUSY_ERRORS as error:
         if not _is_busy(error):
             raise
     deadline = time.monotonic() + BUSY_WAIT_SECONDS
@@ -53,7 +59,7 @@ async def _retrying_busy(call: Callable[[], Any]) -> Any:
         await asyncio.sleep(pause)
         try:
             return call()
-        except sqlite3.OperationalError as error:
+        except _BUSY_ERRORS as error:
             if not _is_busy(error) or time.monotonic() >= deadline:
                 raise
         pause = min(pause * 2, _LONGEST_PAUSE)
@@ -70,12 +76,12 @@ class LoopCursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> LoopCursor:
-        await _retrying_busy(lambda: self._cursor.execute(sql, parameters))
+        await retrying_busy(lambda: self._cursor.execute(sql, parameters))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> LoopCursor:
         rows = list(parameters)  # a retry needs them again
-        await _retrying_busy(lambda: self._cursor.executemany(sql, rows))
+        await retrying_busy(lambda: self._cursor.executemany(sql, rows))
         return self
 
     async def fetchone(self) -> Any:
@@ -157,7 +163,7 @@ class LoopConnection:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
-        await _retrying_busy(self._open().commit)
+        await retrying_busy(self._open().commit)
 
     async def rollback(self) -> None:
         self._open().rollback()
@@ -177,7 +183,7 @@ class LoopConnection:
 
     async def _execute(self, function: Callable[[], Any]) -> Any:
         """Run a function of the sqlite3 connection (aiosqlite runs it on its thread; here, now)."""
-        return await _retrying_busy(function)
+        return await retrying_busy(function)
 
     @property
     def isolation_level(self) -> str | None:
@@ -192,7 +198,7 @@ def connector(path: str, *, uri: bool = False) -> Callable[[], Any]:
     """The `async_creator` of the request-path engine: a loop connection to the SQLite file at `path`."""
 
     async def connect() -> LoopConnection:
-        # No busy timeout: a lock held by another process is waited for in `_retrying_busy`, off the loop.
+        # No busy timeout: a lock held by another process is waited for in `retrying_busy`, off the loop.
         return LoopConnection(sqlite3.connect(path, timeout=0, uri=uri, check_same_thread=False))
 
     return connect

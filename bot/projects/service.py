@@ -17,10 +17,11 @@ from bot.permissions import Actor
 from bot.projects.stages import Stage, can_move, next_stages
 from bot.risk.gate import latest_assessment_approved
 from bot.text import clean_text, one_line
+from storage.db import Database
 from storage.models import Project, ProjectMember, ProjectNote, utcnow
 from storage.repositories.audit import AuditRepository
 from storage.repositories.councils import CouncilRepository
-from storage.repositories.projects import ProjectLine, ProjectRepository
+from storage.repositories.projects import ProjectLine, ProjectRepository, project_lines
 
 TITLE_MAX = 150
 TEXT_MAX = 2900
@@ -322,11 +323,11 @@ async def list_projects(
 
 
 async def list_project_lines(
-    session: AsyncSession, actor: Actor, filter_name: str = "mine", offset: int = 0, limit: int = 10
+    database: Database, actor: Actor, filter_name: str = "mine", offset: int = 0, limit: int = 10
 ) -> ProjectPage[ProjectLine]:
-    """One line per project, in a single query: what `/hero list` shows."""
-    rows, total = await ProjectRepository(session).lines(
-        actor.team_id, **_list_filter(actor, filter_name), limit=limit, offset=offset
+    """One line per project, in a single query outside any unit of work: what `/hero list` shows."""
+    rows, total = await database.read(
+        project_lines, actor.team_id, **_list_filter(actor, filter_name), limit=limit, offset=offset
     )
     return ProjectPage(rows, total, filter_name, offset, limit)
 

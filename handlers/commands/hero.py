@@ -53,8 +53,7 @@ async def _list(runtime: Runtime, body: dict[str, Any], rest: str, client: Async
     if filter_name not in LIST_FILTERS:
         return usage(f"`{filter_name}` is not a list I know.")
     actor = await actor_of(runtime, client, body)
-    async with runtime.database.unit_of_work() as session:
-        page = await service.list_project_lines(session, actor, filter_name)
+    page = await service.list_project_lines(runtime.database, actor, filter_name)
     return CommandReply(project_views.project_list(page))
 
 

@@ -1,19 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import CompactAcceptance, Project, ProjectMember, ProjectNote
 
 
-@dataclass(frozen=True)
-class ProjectLine:
+class ProjectLine(NamedTuple):
     """What a list shows of a project: one line each, read without loading the whole record."""
 
     id: int
@@ -67,32 +65,6 @@ class ProjectRepository:
         )
         return rows.all(), int(total or 0)
 
-    async def lines(
-        self,
-        team_id: str,
-        *,
-        involving: str | None = None,
-        stages: Sequence[str] | None = None,
-        limit: int = 20,
-        offset: int = 0,
-    ) -> tuple[Sequence[ProjectLine], int]:
-        """Like `list`, in one query: the listed columns only, the total counted by a window beside them."""
-        statement = _lines_statement(bool(involving), bool(stages))
-        values: dict[str, Any] = {"team_id": team_id, "limit": limit, "offset": offset}
-        if involving:
-            values["involving"] = involving
-        if stages:
-            values["stages"] = list(stages)
-        rows = (await self.session.execute(statement, values)).all()
-        if rows:
-            total = int(rows[0].total)
-        elif offset:  # a page past the end still tells how many there are
-            conditions = _list_conditions(team_id, involving, stages)
-            total = int(await self.session.scalar(select(func.count()).select_from(Project).where(*conditions)) or 0)
-        else:
-            total = 0
-        return [ProjectLine(row.id, row.title, row.stage, row.network, row.owner_id) for row in rows], total
-
     async def notes(self, team_id: str, project_id: int, limit: int = 50) -> Sequence[ProjectNote]:
         rows = await self.session.scalars(
             select(ProjectNote)
@@ -118,6 +90,34 @@ class ProjectRepository:
 
     def accept_compact(self, team_id: str, user_id: str) -> None:
         self.session.add(CompactAcceptance(team_id=team_id, user_id=user_id))
+
+
+def project_lines(
+    connection: Connection,
+    team_id: str,
+    *,
+    involving: str | None = None,
+    stages: Sequence[str] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[ProjectLine], int]:
+    """One line per project, in one query (`Database.read`): the listed columns only, the total counted
+    by a window beside them."""
+    statement = _lines_statement(bool(involving), bool(stages))
+    values: dict[str, Any] = {"team_id": team_id, "limit": limit, "offset": offset}
+    if involving:
+        values["involving"] = involving
+    if stages:
+        values["stages"] = list(stages)
+    rows = connection.execute(statement, values).all()
+    if rows:
+        total = int(rows[0].total)
+    elif offset:  # a page past the end still tells how many there are
+        conditions = _list_conditions(team_id, involving, stages)
+        total = int(connection.scalar(select(func.count()).select_from(Project).where(*conditions)) or 0)
+    else:
+        total = 0
+    return [ProjectLine(*row[:5]) for row in rows], total
 
 
 @cache
