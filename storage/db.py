@@ -7,6 +7,7 @@ repositories flush but never commit, so a change is stored whole or not at all.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -30,10 +31,14 @@ from storage import sqlite_loop
 
 T = TypeVar("T")
 
+log = logging.getLogger("herobot.storage")
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # As long as SQLite's own busy timeout: a writer that waits longer fails, as it did when SQLite made it wait.
 SQLITE_WRITE_WAIT_SECONDS = 30.0
+# Writes between two WAL checkpoints (SQLite checkpoints by itself every 1,000 pages, a similar cadence).
+CHECKPOINT_EVERY_WRITES = 100
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
@@ -60,6 +65,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._reader: Engine | None = None
+        self._writes_since_checkpoint = 0
+        self._checkpointing: asyncio.Future[None] | None = None
         if not self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -75,7 +82,8 @@ class Database:
             )
             busy_timeouts = {self.background_engine: 30_000, self.engine: 0 if path else 30_000}
             for engine, busy_ms in busy_timeouts.items():
-                event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
+                on_loop = engine is self.engine and engine is not self.background_engine
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms, checkpoints=not on_loop))
                 event.listen(engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
                 _databases[id(engine.sync_engine)] = self
             if path:
@@ -140,6 +148,28 @@ class Database:
         if turn.held:
             turn.held = False
             self._writer_lock().release()
+            self._count_write()
+
+    def _count_write(self) -> None:
+        """Checkpoint the WAL every so many writes, on a connection thread: the loop's connections never do
+        (SQLite would otherwise copy the log into the file and sync it inside some request's commit)."""
+        if self.engine is self.background_engine:
+            return
+        self._writes_since_checkpoint += 1
+        if self._writes_since_checkpoint < CHECKPOINT_EVERY_WRITES or self._checkpointing is not None:
+            return
+        self._writes_since_checkpoint = 0
+        self._checkpointing = asyncio.ensure_future(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            async with self.background_engine.connect() as connection:
+                # PASSIVE: copies what no reader still needs, waits for nobody, never blocks a writer.
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception as error:  # the next one will catch up; SQLite's log stays consistent either way
+            log.warning("SQLite WAL checkpoint failed: %s", error)
+        finally:
+            self._checkpointing = None
 
     def _writer_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -195,6 +225,8 @@ class Database:
         return current == _script_heads()
 
     async def dispose(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing
         if self._reader is not None:
             self._reader.dispose()
         for engine in {self.engine, self.background_engine}:
@@ -216,7 +248,7 @@ def _sqlite_file(url: str) -> str | None:
     return path
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+def _sqlite_pragmas(busy_timeout_ms: int, *, checkpoints: bool = True) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         # WAL lets readers work while one writer commits. The busy timeout makes a writer wait for a lock
@@ -226,6 +258,8 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if not checkpoints:  # `Database._count_write` checkpoints off the loop instead
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     return on_connect

@@ -39,7 +39,8 @@ class AuditRepository:
     async def record_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Many audit rows in one bulk insert (e.g. a batch of ingested complaints); each has record()'s fields."""
         if rows:
-            await self.session.execute(insert(AuditEvent), list(rows))
+            # Core on the table: the ORM's bulk path costs more per row than the INSERT itself.
+            await self.session.execute(insert(AuditEvent.metadata.tables[AuditEvent.__tablename__]), list(rows))
 
     async def for_entity(self, team_id: str, entity_type: str, entity_id: int) -> Sequence[AuditEvent]:
         rows = await self.session.scalars(

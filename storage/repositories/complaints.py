@@ -27,6 +27,10 @@ _INSERTED = (
 _INSERT_ONE = insert(Complaint).returning(Complaint.id)
 _INSERT_TAG = insert(ComplaintTag)
 _INSERT_EVENT = insert(AuditEvent)
+# Batches go through Core on the tables: the ORM's bulk path costs more per row than the INSERT itself.
+_COMPLAINTS, _TAGS = Complaint.metadata.tables["complaints"], ComplaintTag.metadata.tables["complaint_tags"]
+_INSERT_MANY_BY_KEY = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, _COMPLAINTS.c.url_key)
+_INSERT_MANY_IN_ORDER = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, sort_by_parameter_order=True)
 
 
 @functools.cache
@@ -54,13 +58,11 @@ class ComplaintRepository:
         if len(complaints) > 1 and len(by_key) == len(complaints):
             # Matched by URL digest, which every row has: asking for RETURNING in parameter order would
             # make SQLite insert row by row.
-            result = await self.session.execute(insert(Complaint).returning(Complaint.id, Complaint.url_key), rows)
+            result = await self.session.execute(_INSERT_MANY_BY_KEY, rows)
             for new_id, key in result.all():
                 by_key[str(key)].id = new_id
             return
-        ordered = await self.session.execute(
-            insert(Complaint).returning(Complaint.id, sort_by_parameter_order=True), rows
-        )
+        ordered = await self.session.execute(_INSERT_MANY_IN_ORDER, rows)
         for complaint, new_id in zip(complaints, ordered.scalars().all(), strict=True):
             complaint.id = new_id
 
@@ -77,7 +79,7 @@ class ComplaintRepository:
 
     async def insert_tags(self, rows: Sequence[dict[str, object]]) -> None:
         if rows:
-            await self.session.execute(insert(ComplaintTag), list(rows))
+            await self.session.execute(insert(_TAGS), list(rows))
 
     async def get(self, team_id: str, complaint_id: int, *, for_update: bool = False) -> Complaint | None:
         statement = select(Complaint).where(Complaint.team_id == team_id, Complaint.id == complaint_id)
