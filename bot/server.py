@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import signal
 import socket
@@ -82,6 +83,14 @@ async def run_socket(
         await database.dispose()
 
 
+def _freeze_startup_objects() -> None:
+    """What start-up built (modules, table metadata, compiled statements, Bolt's listeners) lives as long as
+    the process: moved out of the garbage collector's reach, the collector's full passes stay short, and
+    their pauses stop showing in the slowest acks."""
+    gc.collect()
+    gc.freeze()
+
+
 async def _check_app_token(hero: HeroApp, app_token: str) -> None:
     """Refuse a wrong app token at once: the socket client would otherwise retry it forever."""
     try:
@@ -113,6 +122,7 @@ async def _operate(
         InFlight.uninstall(loop, previous_factory)
         raise ConfigurationError(_cannot_listen(settings, error)) from None
     scheduler = Scheduler(hero.runtime)
+    _freeze_startup_objects()
     try:
         scheduler.start(list(jobs))
         if socket is not None:

@@ -101,27 +101,26 @@ def project_lines(
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[ProjectLine], int]:
-    """One line per project, in one query (`Database.read`): the listed columns only, the total counted
-    by a window beside them."""
-    statement = _lines_statement(bool(involving), bool(stages))
-    values: dict[str, Any] = {"team_id": team_id, "limit": limit, "offset": offset}
+    """One line per project (`Database.read`): the listed columns of one page, and how many there are.
+
+    The page is read along the (team, created) index and stops at `limit`; the total is a count on the
+    index, asked only when the page does not tell it (a first page that is not full is everything).
+    A window `count(*) OVER ()` beside the page would read every project of the workspace each time.
+    """
+    page, count = _lines_statements(bool(involving), bool(stages))
+    values: dict[str, Any] = {"team_id": team_id}
     if involving:
         values["involving"] = involving
     if stages:
         values["stages"] = list(stages)
-    rows = connection.execute(statement, values).all()
-    if rows:
-        total = int(rows[0].total)
-    elif offset:  # a page past the end still tells how many there are
-        conditions = _list_conditions(team_id, involving, stages)
-        total = int(connection.scalar(select(func.count()).select_from(Project).where(*conditions)) or 0)
-    else:
-        total = 0
-    return [ProjectLine(*row[:5]) for row in rows], total
+    rows = connection.execute(page, {**values, "limit": limit, "offset": offset}).all()
+    complete = offset == 0 and len(rows) < limit  # the first page holds them all: no count needed
+    total = len(rows) if complete else int(connection.scalar(count, values) or 0)
+    return [ProjectLine(*row) for row in rows], total
 
 
 @cache
-def _lines_statement(involving: bool, stages: bool) -> Select[int, str, str, str, str, int]:
+def _lines_statements(involving: bool, stages: bool) -> tuple[Select[int, str, str, str, str], Select[int]]:
     """Built once per shape with bound parameters: building and keying a statement costs more than running it."""
     conditions: list[Any] = [Project.team_id == bindparam("team_id")]
     if involving:
@@ -129,20 +128,14 @@ def _lines_statement(involving: bool, stages: bool) -> Select[int, str, str, str
         conditions.append(or_(Project.owner_id == bindparam("involving"), Project.id.in_(member_of)))
     if stages:
         conditions.append(Project.stage.in_(bindparam("stages", expanding=True)))
-    return (
-        select(
-            Project.id,
-            Project.title,
-            Project.stage,
-            Project.network,
-            Project.owner_id,
-            func.count().over().label("total"),
-        )
+    page = (
+        select(Project.id, Project.title, Project.stage, Project.network, Project.owner_id)
         .where(*conditions)
         .order_by(Project.created_at.desc(), Project.id.desc())
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
+    return page, select(func.count()).select_from(Project).where(*conditions)
 
 
 def _list_conditions(team_id: str, involving: str | None, stages: Sequence[str] | None) -> list[Any]:

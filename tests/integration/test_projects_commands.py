@@ -164,3 +164,16 @@ async def test_project_times_follow_the_bots_clock(harness: Harness) -> None:
         ("note", later),
         ("stage", later),
     ]
+
+
+async def test_list_shows_a_page_newest_first_with_the_whole_count(harness: Harness) -> None:
+    for number in range(1, 13):
+        await harness.slack.slash(demo.MAYA if number % 3 else demo.LEO, "/hero", f"new Project {number}")
+    await harness.slack.slash(demo.SAM, "/hero", "list all")
+    shown = last_ephemeral(harness, demo.SAM)
+    assert "(12)" in shown and "Showing 1–10 of 12" in shown
+    assert shown.index("*HERO-12*") < shown.index("*HERO-3*") and "*HERO-2*" not in shown and "*HERO-1*" not in shown
+    await harness.slack.slash(demo.LEO, "/hero", "list")  # Leo's own: a first page that holds them all
+    mine = last_ephemeral(harness, demo.LEO)
+    assert "(4)" in mine and "Showing" not in mine
+    assert all(f"*HERO-{n}*" in mine for n in (3, 6, 9, 12)) and "*HERO-1*" not in mine
