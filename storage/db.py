@@ -37,8 +37,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # As long as SQLite's own busy timeout: a writer that waits longer fails, as it did when SQLite made it wait.
 SQLITE_WRITE_WAIT_SECONDS = 30.0
-# Writes between two WAL checkpoints (SQLite checkpoints by itself every 1,000 pages, a similar cadence).
-CHECKPOINT_EVERY_WRITES = 100
+# The WAL's size that calls for a checkpoint: SQLite's own default (1,000 pages of 4 KiB).
+CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
@@ -65,7 +65,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._reader: Engine | None = None
-        self._writes_since_checkpoint = 0
+        self._wal_path: str | None = None
         self._checkpointing: asyncio.Future[None] | None = None
         if not self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(
@@ -87,6 +87,7 @@ class Database:
                 event.listen(engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
                 _databases[id(engine.sync_engine)] = self
             if path:
+                self._wal_path = f"{path}-wal"
                 self._reader = create_engine(
                     f"sqlite:///{path}", echo=echo, connect_args={"timeout": 0, "check_same_thread": False}
                 )
@@ -148,18 +149,20 @@ class Database:
         if turn.held:
             turn.held = False
             self._writer_lock().release()
-            self._count_write()
+            self._after_write()
 
-    def _count_write(self) -> None:
-        """Checkpoint the WAL every so many writes, on a connection thread: the loop's connections never do
-        (SQLite would otherwise copy the log into the file and sync it inside some request's commit)."""
-        if self.engine is self.background_engine:
+    def _after_write(self) -> None:
+        """Checkpoint the WAL once it has grown past CHECKPOINT_WAL_BYTES, on a connection thread. The loop's
+        connections never checkpoint (SQLite would otherwise copy the log into the file and sync it inside
+        some request's commit); the log is truncated after each checkpoint, so its size is what is unsaved."""
+        if self._wal_path is None or self._checkpointing is not None:
             return
-        self._writes_since_checkpoint += 1
-        if self._writes_since_checkpoint < CHECKPOINT_EVERY_WRITES or self._checkpointing is not None:
+        try:
+            size = os.stat(self._wal_path).st_size
+        except OSError:
             return
-        self._writes_since_checkpoint = 0
-        self._checkpointing = asyncio.ensure_future(self._checkpoint())
+        if size >= CHECKPOINT_WAL_BYTES:
+            self._checkpointing = asyncio.ensure_future(self._checkpoint())
 
     async def _checkpoint(self) -> None:
         try:
@@ -258,8 +261,10 @@ def _sqlite_pragmas(busy_timeout_ms: int, *, checkpoints: bool = True) -> Any:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        if not checkpoints:  # `Database._count_write` checkpoints off the loop instead
+        if not checkpoints:  # `Database._after_write` checkpoints off the loop instead
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+        # Back to empty after a checkpoint, so the log's size tells how much is not yet in the file.
+        cursor.execute("PRAGMA journal_size_limit=0")
         cursor.close()
 
     return on_connect

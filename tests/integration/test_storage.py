@@ -145,16 +145,15 @@ async def test_a_lock_held_by_another_process_is_waited_for_without_stopping_the
     await database.dispose()
 
 
-async def test_the_wal_is_checkpointed_off_the_loop_every_so_many_writes(
+async def test_the_wal_is_checkpointed_off_the_loop_once_it_has_grown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The loop's SQLite connections never checkpoint inside a request's commit; every
-    CHECKPOINT_EVERY_WRITES writes a checkpoint runs on a connection thread instead."""
+    """The loop's SQLite connections never checkpoint inside a request's commit; once the WAL has grown
+    past CHECKPOINT_WAL_BYTES a checkpoint runs on a connection thread instead."""
     from sqlalchemy import event, text
 
     from storage import db as storage_db
 
-    monkeypatch.setattr(storage_db, "CHECKPOINT_EVERY_WRITES", 3)
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
     await database.migrate()
     checkpoints: list[str] = []
@@ -165,12 +164,19 @@ async def test_the_wal_is_checkpointed_off_the_loop_every_so_many_writes(
     )
     async with database.engine.connect() as connection:
         assert await connection.scalar(text("PRAGMA wal_autocheckpoint")) == 0
-    for number in range(7):
+
+    async def write(number: int) -> None:
         async with database.unit_of_work() as session:
             AuditRepository(session).record(
                 team_id="T1", entity_type="x", entity_id=number, action="wrote", actor_id="U1"
             )
         if database._checkpointing is not None:
             await database._checkpointing
-    assert checkpoints == ["PRAGMA wal_checkpoint(PASSIVE)"] * 2
+
+    for number in range(3):  # a few small writes: far below the size that calls for a checkpoint
+        await write(number)
+    assert checkpoints == []
+    monkeypatch.setattr(storage_db, "CHECKPOINT_WAL_BYTES", 1)  # now any unsaved log is too much
+    await write(3)
+    assert checkpoints == ["PRAGMA wal_checkpoint(PASSIVE)"]
     await database.dispose()
