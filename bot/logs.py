@@ -57,6 +57,12 @@ def configure_logging(
     _installed = handler
     root.addHandler(handler)
     root.setLevel(level)
+    # What no line shows is not collected for each record (the logging HOWTO's "Optimization" table): the
+    # caller's file and line (a walk up the stack), thread, process and multiprocessing names.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     for name, quiet in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(quiet)
     structlog.configure(

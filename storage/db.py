@@ -22,7 +22,7 @@ try:
 except ImportError:  # not on Windows: there, two processes must not migrate one SQLite file at once
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Engine, create_engine, event, exc, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 from sqlalchemy.util.concurrency import in_greenlet
@@ -313,6 +313,26 @@ def _script_heads() -> set[str]:
 _compiled: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
 
+def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
+    """The rows of a built-once SELECT (`Database.read`), as tuples.
+
+    On SQLite, a statement without expanding parameters runs straight on the driver: its SQL is compiled
+    once, and SQLAlchemy's execution layers (contexts, result objects), which cost more than SQLite
+    answering a short indexed read, are skipped. Only for columns SQLite returns as they are (integers,
+    text): no result processing is applied. Elsewhere, and for IN-lists, through Core as usual.
+    """
+    if connection.dialect.name == "sqlite":
+        compiled = _compiled.get((statement, ()))
+        if compiled is None:
+            compiled = _compiled[(statement, ())] = statement.compile(dialect=connection.dialect)
+        if not compiled.literal_execute_params and not compiled.post_compile_params:
+            values = [params[name] for name in compiled.positiontup or ()]
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            return list(driver.execute(compiled.string, values).fetchall())
+    return list(connection.execute(statement, params).tuples())
+
+
 class _NewId:
     def __repr__(self) -> str:
         return "NEW_ID"
@@ -328,10 +348,10 @@ async def write_in_one_trip(
 
     Give statements built once (module-level): their compiled form is kept, per set of columns.
 
-    Through aiosqlite every statement is three or four round trips between that thread and the event
-    loop (cursor, execute, fetch, close), each waiting its turn on a loop busy with other requests, all
-    while this unit of work holds SQLite's only write lock. Here the statements are compiled (with
-    SQLAlchemy's own type processing of the values) on the loop, then run back to back in one trip.
+    Through the session every statement pays SQLAlchemy's execution layers (and, on the background
+    engine, three or four round trips to the connection's thread), all while this unit of work holds
+    SQLite's only write lock. Here the statements are compiled (with SQLAlchemy's own type processing of
+    the values) once, then run back to back in one job of the driver connection.
     Each statement is executed once per row (`RETURNING` rows are returned per statement, in order);
     a value given as `NEW_ID` becomes the first value the first statement returned (e.g. the ID of the
     row it inserted, for the rows that refer to it). The transaction stays the session's: committed or

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage.db import select_rows
 from storage.models import CompactAcceptance, Project, ProjectMember, ProjectNote
 
 
@@ -113,9 +114,9 @@ def project_lines(
         values["involving"] = involving
     if stages:
         values["stages"] = list(stages)
-    rows = connection.execute(page, {**values, "limit": limit, "offset": offset}).all()
+    rows = select_rows(connection, page, {**values, "limit": limit, "offset": offset})
     complete = offset == 0 and len(rows) < limit  # the first page holds them all: no count needed
-    total = len(rows) if complete else int(connection.scalar(count, values) or 0)
+    total = len(rows) if complete else int(select_rows(connection, count, values)[0][0] or 0)
     return [ProjectLine(*row) for row in rows], total
 
 
