@@ -65,6 +65,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._reader: Engine | None = None
+        self._reading: Connection | None = None
         self._wal_path: str | None = None
         self._checkpointing: asyncio.Future[None] | None = None
         if not self.is_sqlite:
@@ -141,9 +142,20 @@ class Database:
         return answer
 
     def _read_now(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """On the loop, one read at a time: one connection kept open serves them all (no pool check-out)."""
         assert self._reader is not None
-        with self._reader.connect() as connection:
+        connection = self._reading
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self._reading = self._reader.connect()
+        try:
             return query(connection, *args, **kwargs)
+        except BaseException:
+            self._reading = None
+            connection.close()
+            raise
+        finally:
+            if not connection.closed:
+                connection.rollback()  # no snapshot is kept between reads: checkpoints never wait for one
 
     def _give_back(self, turn: _WriteTurn) -> None:
         if turn.held:
@@ -230,6 +242,9 @@ class Database:
     async def dispose(self) -> None:
         if self._checkpointing is not None:
             await self._checkpointing
+        if self._reading is not None:
+            self._reading.close()
+            self._reading = None
         if self._reader is not None:
             self._reader.dispose()
         for engine in {self.engine, self.background_engine}:
