@@ -167,6 +167,10 @@ def main() -> int:
         traceback.print_exc()
         return 1
     print()
+    if args.quick:
+        print("--quick: small counts, only to show the benchmarks still run; its figures and verdicts are not")
+        print("measurements (10 clients, 60 requests). The measured figures come from a full run: bench/RESULTS.md.")
+        print()
     for line in lines:
         print(line)
     return 0

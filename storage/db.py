@@ -355,7 +355,7 @@ def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) 
             driver = connection.connection.driver_connection
             assert driver is not None
             return list(driver.execute(compiled.string, values).fetchall())
-    return list(connection.execute(statement, params).tuples())
+    return list(connection.execute(statement, params).all())
 
 
 class _NewId:
