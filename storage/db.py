@@ -346,7 +346,7 @@ def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) 
     answering a short indexed read, are skipped. Only for columns SQLite returns as they are (integers,
     text): no result processing is applied. Elsewhere, and for IN-lists, through Core as usual.
     """
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.driver == "pysqlite":  # Database.read's own connection on a SQLite file
         compiled = _compiled.get((statement, ()))
         if compiled is None:
             compiled = _compiled[(statement, ())] = statement.compile(dialect=connection.dialect)

@@ -180,3 +180,18 @@ async def test_the_wal_is_checkpointed_off_the_loop_once_it_has_grown(
     await write(3)
     assert checkpoints == ["PRAGMA wal_checkpoint(PASSIVE)"]
     await database.dispose()
+
+
+async def test_reads_work_on_an_in_memory_database_too() -> None:
+    """A URL the loop's connections cannot open (in memory, URI options) keeps the thread engine for all."""
+    from storage.models import Project
+    from storage.repositories.projects import project_lines
+
+    database = Database("sqlite+aiosqlite://")  # in memory
+    await database.migrate()
+    assert database.engine is database.background_engine
+    async with database.unit_of_work() as session:
+        session.add(Project(team_id="T1", title="Refund tweets", network="twitter", owner_id="U1"))
+    lines, total = await database.read(project_lines, "T1", limit=10)
+    assert [(line.title, line.owner_id) for line in lines] == [("Refund tweets", "U1")] and total == 1
+    await database.dispose()
