@@ -154,7 +154,7 @@ class _BodyMatcher(AsyncListenerMatcher):
 
     Bolt tries each listener's matcher in turn until one matches, and calls a built-in matcher with
     every argument a listener could ask for, assembled anew each time (the action, view, command,
-    event… each parsed out of the body): with this bot's hundred listeners that was a tenth of a
+    event… each parsed out of the body): with this bot's sixty listeners that was a tenth of a
     short request's work. The built-in matchers only ever read the body.
     """
 
