@@ -30,9 +30,7 @@ class Complaint(TeamScoped, Base):
         UniqueConstraint("team_id", "slack_channel", "slack_ts"),
         Index("ix_complaints_team_status", "team_id", "status"),
         Index("ix_complaints_team_owner_status", "team_id", "owner_id", "status"),
-        Index("ix_complaints_team_created", "team_id", "created_at"),
-        Index("ix_complaints_team_due", "team_id", "due_at"),
-        Index("ix_complaints_team_closed", "team_id", "closed_at"),
+        # By created, due and closed time: the digest's indexes (storage.models.councils) begin with those.
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
