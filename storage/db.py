@@ -35,8 +35,8 @@ log = logging.getLogger("herobot.storage")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
-# As long as SQLite's own busy timeout: a writer that waits longer fails, as it did when SQLite made it wait.
-SQLITE_WRITE_WAIT_SECONDS = 30.0
+# How long a writer waits for its turn, or for a lock another process holds, before it fails.
+SQLITE_WRITE_WAIT_SECONDS = sqlite_loop.BUSY_WAIT_SECONDS
 # The WAL's size that calls for a checkpoint: SQLite's own default (1,000 pages of 4 KiB).
 CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -74,17 +74,18 @@ class Database:
             )
             self.background_engine = self.engine
         else:
-            self.background_engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            self.background_engine = create_async_engine(
+                url, echo=echo, connect_args={"timeout": SQLITE_WRITE_WAIT_SECONDS}
+            )
             path = _sqlite_file(url)
             self.engine = (
                 create_async_engine(url, echo=echo, async_creator=sqlite_loop.connector(path))
                 if path
                 else self.background_engine
             )
-            busy_timeouts = {self.background_engine: 30_000, self.engine: 0 if path else 30_000}
-            for engine, busy_ms in busy_timeouts.items():
-                on_loop = engine is self.engine and engine is not self.background_engine
-                event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms, checkpoints=not on_loop))
+            for engine in {self.engine, self.background_engine}:
+                on_loop = engine is not self.background_engine
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas(on_loop=on_loop))
                 event.listen(engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
                 _databases[id(engine.sync_engine)] = self
             if path:
@@ -276,17 +277,17 @@ def _sqlite_file(url: str) -> str | None:
     return path
 
 
-def _sqlite_pragmas(busy_timeout_ms: int, *, checkpoints: bool = True) -> Any:
+def _sqlite_pragmas(*, on_loop: bool) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         # WAL lets readers work while one writer commits. The busy timeout makes a writer wait for a lock
         # another process holds: inside SQLite on a connection thread; on the loop's connections it is
         # zero and `sqlite_loop` waits without blocking the loop.
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA busy_timeout={0 if on_loop else int(SQLITE_WRITE_WAIT_SECONDS * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        if not checkpoints:  # `Database._after_write` checkpoints off the loop instead
+        if on_loop:  # `Database._after_write` checkpoints off the loop instead
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         # Back to empty after a checkpoint, so the log's size tells how much is not yet in the file.
         cursor.execute("PRAGMA journal_size_limit=0")

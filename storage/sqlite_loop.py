@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import exc
 
-# As long as SQLite's busy timeout let a writer wait before (`storage.db`).
+# How long a statement waits for a lock another process holds (`storage.db` waits as long for a turn).
 BUSY_WAIT_SECONDS = 30.0
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.001, 0.05
 
@@ -48,20 +48,19 @@ def _is_busy(error: Exception) -> bool:
 
 async def retrying_busy(call: Callable[[], Any]) -> Any:
     """Run `call`; while SQLite answers busy (another process holds the lock), pause and try again."""
-    try:
-        return call()
-    except _BUSY_ERRORS as error:
-        if not _is_busy(error):
-            raise
-    deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    deadline: float | None = None
     pause = _FIRST_PAUSE
     while True:
-        await asyncio.sleep(pause)
         try:
             return call()
         except _BUSY_ERRORS as error:
-            if not _is_busy(error) or time.monotonic() >= deadline:
+            if not _is_busy(error):
                 raise
+            if deadline is None:
+                deadline = time.monotonic() + BUSY_WAIT_SECONDS
+            elif time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(pause)
         pause = min(pause * 2, _LONGEST_PAUSE)
 
 
@@ -169,9 +168,7 @@ class LoopConnection:
         self._open().rollback()
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.stop()
 
     def stop(self) -> None:
         if self._conn is not None:
