@@ -54,15 +54,17 @@ class ProjectRepository:
         offset: int = 0,
     ) -> tuple[Sequence[Project], int]:
         """Newest first, with the total count for paging."""
-        conditions = _list_conditions(team_id, involving, stages)
-        total = await self.session.scalar(select(func.count()).select_from(Project).where(*conditions))
+        conditions = _filter(bool(involving), bool(stages))
+        values = _filter_values(team_id, involving, stages)
+        total = await self.session.scalar(select(func.count()).select_from(Project).where(*conditions), values)
         rows = await self.session.scalars(
             select(Project)
             .where(*conditions)
             .options(selectinload(Project.members))
             .order_by(Project.created_at.desc(), Project.id.desc())
             .limit(limit)
-            .offset(offset)
+            .offset(offset),
+            values,
         )
         return rows.all(), int(total or 0)
 
@@ -109,11 +111,7 @@ def project_lines(
     A window `count(*) OVER ()` beside the page would read every project of the workspace each time.
     """
     page, count = _lines_statements(bool(involving), bool(stages))
-    values: dict[str, Any] = {"team_id": team_id}
-    if involving:
-        values["involving"] = involving
-    if stages:
-        values["stages"] = list(stages)
+    values = _filter_values(team_id, involving, stages)
     rows = select_rows(connection, page, {**values, "limit": limit, "offset": offset})
     complete = offset == 0 and len(rows) < limit  # the first page holds them all: no count needed
     total = len(rows) if complete else int(select_rows(connection, count, values)[0][0] or 0)
@@ -123,12 +121,7 @@ def project_lines(
 @cache
 def _lines_statements(involving: bool, stages: bool) -> tuple[Select[int, str, str, str, str], Select[int]]:
     """Built once per shape with bound parameters: building and keying a statement costs more than running it."""
-    conditions: list[Any] = [Project.team_id == bindparam("team_id")]
-    if involving:
-        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == bindparam("involving"))
-        conditions.append(or_(Project.owner_id == bindparam("involving"), Project.id.in_(member_of)))
-    if stages:
-        conditions.append(Project.stage.in_(bindparam("stages", expanding=True)))
+    conditions = _filter(involving, stages)
     page = (
         select(Project.id, Project.title, Project.stage, Project.network, Project.owner_id)
         .where(*conditions)
@@ -139,11 +132,23 @@ def _lines_statements(involving: bool, stages: bool) -> tuple[Select[int, str, s
     return page, select(func.count()).select_from(Project).where(*conditions)
 
 
-def _list_conditions(team_id: str, involving: str | None, stages: Sequence[str] | None) -> list[Any]:
-    conditions: list[Any] = [Project.team_id == team_id]
+@cache
+def _filter(involving: bool, stages: bool) -> tuple[Any, ...]:
+    """A list's conditions, with bound parameters for `_filter_values`: the workspace, the projects a
+    person owns or is a member of, the stages."""
+    conditions: list[Any] = [Project.team_id == bindparam("team_id")]
     if involving:
-        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == involving)
-        conditions.append(or_(Project.owner_id == involving, Project.id.in_(member_of)))
+        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == bindparam("involving"))
+        conditions.append(or_(Project.owner_id == bindparam("involving"), Project.id.in_(member_of)))
     if stages:
-        conditions.append(Project.stage.in_(list(stages)))
-    return conditions
+        conditions.append(Project.stage.in_(bindparam("stages", expanding=True)))
+    return tuple(conditions)
+
+
+def _filter_values(team_id: str, involving: str | None, stages: Sequence[str] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {"team_id": team_id}
+    if involving:
+        values["involving"] = involving
+    if stages:
+        values["stages"] = list(stages)
+    return values
