@@ -35,6 +35,21 @@ def _id_of(action: dict[str, Any]) -> int | None:
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
+    async def on_clicked(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: AsyncWebClient,
+        use: Callable[[Actor, int], Awaitable[None]],
+    ) -> None:
+        """Run `use(actor, complaint id)` for the complaint a control names; a refusal (UserError) is
+        told to the person who clicked. A control naming no complaint does nothing."""
+        complaint_id = _id_of(action)
+        if complaint_id is None:
+            return
+        async with answering(body, client, respond):
+            await use(await actor_of(runtime, client, body), complaint_id)
+
     async def act(
         body: dict[str, Any],
         action: dict[str, Any],
@@ -42,19 +57,17 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         client: AsyncWebClient,
         change_of: Any,
     ) -> None:
-        complaint_id = _id_of(action)
-        if complaint_id is None:
-            return
-        async with answering(body, client, respond):
-            actor = await actor_of(runtime, client, body)
+        async def change(actor: Actor, complaint_id: int) -> None:
             async with runtime.database.unit_of_work() as session:
                 before = await service.get_complaint(session, actor.team_id, complaint_id)
                 card = service.owner_card_of(before)
-                change = await change_of(session, actor, complaint_id)
+                changed = await change_of(session, actor, complaint_id)
             from_card = card is not None and _message_ts(body) == card[1]
-            await after_change(runtime, client, change, previous_card=card)
+            await after_change(runtime, client, changed, previous_card=card)
             if not from_card:
-                await _refresh(runtime, body, client, respond, change.complaint, actor)
+                await _refresh(runtime, body, client, respond, changed.complaint, actor)
+
+        await on_clicked(body, action, respond, client, change)
 
     def status_button(action_id: ComplaintAction, step: LifecycleStep) -> None:
         """*Mark responded* and *Resolve*: one lifecycle step, without a note."""
@@ -121,11 +134,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         await ack()
-        complaint_id = _id_of(action)
-        if complaint_id is None:
-            return
-        async with answering(body, client, respond):
-            actor = await actor_of(runtime, client, body)
+
+        async def open_card(actor: Actor, complaint_id: int) -> None:
             async with runtime.database.unit_of_work() as session:
                 shown = await queries.detail(session, actor.team_id, complaint_id)
             modal = complaint_views.complaint_view_modal(
@@ -133,16 +143,15 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             )
             await open_or_push(client, body, modal)
 
+        await on_clicked(body, action, respond, client, open_card)
+
     @app.action(ComplaintAction.ADD_DETAILS)
     async def add_details(
         ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         await ack()
-        complaint_id = _id_of(action)
-        if complaint_id is None:
-            return
-        async with answering(body, client, respond):
-            actor = await actor_of(runtime, client, body)
+
+        async def open_form(actor: Actor, complaint_id: int) -> None:
             async with runtime.database.unit_of_work() as session:
                 complaint = await service.get_complaint(session, actor.team_id, complaint_id)
                 tags = await service.tags_of(session, complaint)
@@ -154,6 +163,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             meta = ComplaintModalMeta(complaint_id=complaint.id)
             modal = complaint_views.complaint_modal(complaint_views.draft_of(complaint, tags), meta, editing=complaint)
             await open_or_push(client, body, modal)
+
+        await on_clicked(body, action, respond, client, open_form)
 
     @app.action(re.compile(f"^{ComplaintAction.PAGE}_(prev|next)$"))
     async def page(
