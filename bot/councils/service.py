@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -190,14 +191,7 @@ async def create_council(session: AsyncSession, actor: Actor, draft: CouncilDraf
     _apply(council, clean)
     repository.add(council)
     await _flush_unique(session, clean.name)
-    AuditRepository(session).record(
-        team_id=actor.team_id,
-        entity_type="council",
-        entity_id=council.id,
-        action="created",
-        actor_id=actor.user_id,
-        after=snapshot(council),
-    )
+    _record(session, actor, council, "created", after=snapshot(council))
     return council
 
 
@@ -215,15 +209,7 @@ async def update_council(
         council.active_since = now  # periods of the old schedule are not caught up
     council.updated_at = now
     await _flush_unique(session, clean.name)
-    AuditRepository(session).record(
-        team_id=actor.team_id,
-        entity_type="council",
-        entity_id=council.id,
-        action="updated",
-        actor_id=actor.user_id,
-        before=before,
-        after=snapshot(council),
-    )
+    _record(session, actor, council, "updated", before=before, after=snapshot(council))
     return council
 
 
@@ -237,13 +223,7 @@ async def set_paused(session: AsyncSession, actor: Actor, name: str, paused: boo
     council.updated_at = now
     if not paused:
         council.active_since = now  # what was missed while paused stays missed
-    AuditRepository(session).record(
-        team_id=actor.team_id,
-        entity_type="council",
-        entity_id=council.id,
-        action="paused" if paused else "resumed",
-        actor_id=actor.user_id,
-    )
+    _record(session, actor, council, "paused" if paused else "resumed")
     return council
 
 
@@ -253,17 +233,31 @@ async def delete_council(session: AsyncSession, actor: Actor, council_id: int) -
     council = await repository.get(actor.team_id, council_id, for_update=True)
     if council is None:
         raise NotFound("That council was already deleted.")
+    _record(session, actor, council, "deleted", before=snapshot(council))
+    await repository.delete(council)
+    await session.flush()
+    return council
+
+
+def _record(
+    session: AsyncSession,
+    actor: Actor,
+    council: Council,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """An audit row of what `actor` did to `council`."""
     AuditRepository(session).record(
         team_id=actor.team_id,
         entity_type="council",
         entity_id=council.id,
-        action="deleted",
+        action=action,
         actor_id=actor.user_id,
-        before=snapshot(council),
+        before=before,
+        after=after,
     )
-    await repository.delete(council)
-    await session.flush()
-    return council
 
 
 async def recent_runs(session: AsyncSession, council: Council, limit: int = 10) -> Sequence[CouncilRun]:
@@ -273,12 +267,11 @@ async def recent_runs(session: AsyncSession, council: Council, limit: int = 10) 
 def record_manual_post(
     session: AsyncSession, actor: Actor, council: Council, ts: str | None, reason: str | None
 ) -> None:
-    AuditRepository(session).record(
-        team_id=actor.team_id,
-        entity_type="council",
-        entity_id=council.id,
-        action="posted_now" if ts else "post_failed",
-        actor_id=actor.user_id,
+    _record(
+        session,
+        actor,
+        council,
+        "posted_now" if ts else "post_failed",
         after={"ts": ts, "channel_id": council.channel_id, "reason": reason},
     )
 
