@@ -158,9 +158,6 @@ class LoopConnection:
     def cursor(self) -> LoopCursor:
         return LoopCursor(self._open().cursor())
 
-    async def execute(self, sql: str, parameters: Any = ()) -> LoopCursor:
-        return await self.cursor().execute(sql, parameters)
-
     async def commit(self) -> None:
         await retrying_busy(self._open().commit)
 
@@ -185,10 +182,6 @@ class LoopConnection:
     @property
     def isolation_level(self) -> str | None:
         return self._open().isolation_level
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._open().in_transaction
 
 
 def connector(path: str, *, uri: bool = False) -> Callable[[], Any]:
