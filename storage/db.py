@@ -179,9 +179,17 @@ class Database:
 
     async def _checkpoint(self) -> None:
         try:
-            async with self.background_engine.connect() as connection:
-                # PASSIVE: copies what no reader still needs, waits for nobody, never blocks a writer.
-                await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            # In the write turn: no writer of this process appends while the log is copied, so the copy
+            # reaches the log's end and the next writer starts the log again from its beginning (and
+            # truncates it). Under a steady stream of writes a checkpoint beside them would never reach
+            # the end, and the log would grow without bound. PASSIVE: waits for nobody, so the turn is held
+            # only as long as the copy takes; a reader's older snapshot just leaves its part for next time.
+            await _take(self._writer_lock())
+            try:
+                async with self.background_engine.connect() as connection:
+                    await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                self._writer_lock().release()
         except Exception as error:  # the next one will catch up; SQLite's log stays consistent either way
             log.warning("SQLite WAL checkpoint failed: %s", error)
         finally:

@@ -182,6 +182,33 @@ async def test_the_wal_is_checkpointed_off_the_loop_once_it_has_grown(
     await database.dispose()
 
 
+async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint beside writers that never pause would never reach the log's end, and the log would
+    grow without bound; checkpoints take the write turn, so the log starts again from its beginning."""
+    from storage import db as storage_db
+
+    monkeypatch.setattr(storage_db, "CHECKPOINT_WAL_BYTES", 64 * 1024)
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'steady.db'}")
+    await database.migrate()
+    wal = tmp_path / "steady.db-wal"
+    largest = 0
+    for number in range(400):
+        async with database.unit_of_work() as session:
+            AuditRepository(session).record(
+                team_id="T1", entity_type="x", entity_id=number, action="wrote", actor_id="U1"
+            )
+        await asyncio.sleep(0)  # requests arriving back to back
+        largest = max(largest, wal.stat().st_size)
+    if database._checkpointing is not None:
+        await database._checkpointing
+    assert largest < 1024 * 1024, f"the WAL grew to {largest} bytes"
+    async with database.unit_of_work() as session:
+        assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 400
+    await database.dispose()
+
+
 async def test_reads_work_on_an_in_memory_database_too() -> None:
     """A URL the loop's connections cannot open (in memory, URI options) keeps the thread engine for all."""
     from storage.models import Project
