@@ -35,8 +35,7 @@ async def log_drafts(
     back; running it again finds that complaint, so the caller gets its ID and never a second row."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            async with runtime.database.unit_of_work() as session:
-                return await service.log_complaints(session, runtime, client, team_id, created_by, drafts)
+            return await service.log_complaints(runtime, client, team_id, created_by, drafts)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise

@@ -4,8 +4,8 @@ The first rule whose conditions all hold decides (see bot.complaints.matching). 
 complaint to a person, to a Slack user group — its members take turns — or to the triage channel;
 with no rule matching, or a group without members, it goes to the triage channel.
 
-The turn of a user group is a row (RoundRobinCursor) updated under a row lock inside the caller's unit
-of work: restarts keep it, and two instances creating complaints at once never give both to the same
+The turn of a user group is a row (RoundRobinCursor) updated under a row lock inside the write that stores
+the complaint: restarts keep it, and two instances creating complaints at once never give both to the same
 person out of turn.
 """
 
@@ -16,15 +16,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complaints.matching import Conditions, Facts, first_match
-from bot.complaints.rules import Target, conditions_of, list_rules
+from bot.complaints.rules import RuleRow, Target, conditions_of, read_rules
 from bot.runtime import Runtime
-from storage.models import Complaint, RoundRobinCursor, RoutingRule
+from storage.models import Complaint, RoundRobinCursor
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,6 @@ class Route:
     rule_name: str = ""
 
 
-_RULES = "herobot_routing_rules"
-
-
 class Routable(Protocol):
     """What routing looks at: a stored complaint, or a draft about to be stored."""
 
@@ -49,39 +45,40 @@ class Routable(Protocol):
     severity: str
 
 
+@dataclass(frozen=True)
+class Rules:
+    """A workspace's routing rules, in order, with their conditions, and the members of the user groups the
+    complaints at hand would go to: what `route` needs, all read before the write that stores them."""
+
+    ordered: Sequence[tuple[RuleRow, Conditions]]
+    members: dict[str, frozenset[str]]
+
+
+def _with_conditions(connection: Connection, team_id: str) -> list[tuple[RuleRow, Conditions]]:
+    return [(rule, conditions_of(rule)) for rule in read_rules(connection, team_id)]
+
+
 async def prepare(
-    session: AsyncSession,
     runtime: Runtime,
     client: AsyncWebClient,
     team_id: str,
     complaints: Sequence[tuple[Routable, Sequence[str]]],
-) -> None:
-    """Do the reads `route` needs before the caller's first write: the rules, read once for the whole unit
-    of work, and the members of the user groups that will take turns (a Web API call when the directory's
-    cache is cold), so that no query and no Slack call waits while the transaction holds the write lock."""
-    rules = await _rules(session, team_id)
+) -> Rules:
+    """The rules, and the members of the user groups that will take turns (a Web API call when the
+    directory's cache is cold), read before the write: no Slack call waits while it holds the write lock."""
+    ordered = await runtime.database.read(_with_conditions, team_id)
     groups = {
         rule.target_id
         for complaint, tags in complaints
-        if (rule := _matching(rules, complaint, tags)) is not None
+        if (rule := _matching(ordered, complaint, tags)) is not None
         and rule.target_kind == Target.GROUP
         and rule.target_id
     }
-    for group in sorted(groups):
-        await runtime.directory.group_members(client, team_id, group)
+    members = {group: await runtime.directory.group_members(client, team_id, group) for group in sorted(groups)}
+    return Rules(ordered, members)
 
 
-async def _rules(session: AsyncSession, team_id: str) -> list[tuple[RoutingRule, Conditions]]:
-    """The workspace's rules with their conditions, read once per unit of work (kept in the session)."""
-    cache: dict[str, list[tuple[RoutingRule, Conditions]]] = session.info.setdefault(_RULES, {})
-    if team_id not in cache:
-        cache[team_id] = [(rule, conditions_of(rule)) for rule in await list_rules(session, team_id)]
-    return cache[team_id]
-
-
-def _matching(
-    rules: Sequence[tuple[RoutingRule, Conditions]], complaint: Routable, tags: Sequence[str]
-) -> RoutingRule | None:
+def _matching(rules: Sequence[tuple[RuleRow, Conditions]], complaint: Routable, tags: Sequence[str]) -> RuleRow | None:
     facts = Facts.of(
         text=complaint.text,
         tags=tags,
@@ -92,32 +89,18 @@ def _matching(
     return first_match(rules, facts)
 
 
-async def route(
-    session: AsyncSession,
-    runtime: Runtime,
-    client: AsyncWebClient,
-    complaint: Complaint,
-    tags: Sequence[str],
-    rules: Sequence[RoutingRule] | None = None,
-) -> Route:
-    """The first matching rule's target; with no rule matching, the triage channel.
-
-    `rules`: the workspace's rules in order, when the caller loaded them; else they are read once per
-    unit of work (see `prepare`).
-    """
-    triage = runtime.settings.hero_complaints_channel
-    ordered = (
-        await _rules(session, complaint.team_id) if rules is None else [(rule, conditions_of(rule)) for rule in rules]
-    )
-    rule = _matching(ordered, complaint, tags)
+def route(connection: Connection, rules: Rules, triage: str | None, complaint: Complaint, tags: Sequence[str]) -> Route:
+    """The first matching rule's target; with no rule matching, the triage channel. Inside the write that
+    stores the complaint (a group's turn is taken there)."""
+    rule = _matching(rules.ordered, complaint, tags)
     if rule is None:
         return Route(owner_id=None, channel=triage)
     if rule.target_kind == Target.USER and rule.target_id:
         return Route(owner_id=rule.target_id, channel=None, rule_id=rule.id, rule_name=rule.name)
     if rule.target_kind == Target.GROUP and rule.target_id:
-        members = await runtime.directory.group_members(client, complaint.team_id, rule.target_id)
+        members = rules.members.get(rule.target_id)
         if members:
-            owner = await take_turn(session, complaint.team_id, rule.target_id, members)
+            owner = take_turn(connection, complaint.team_id, rule.target_id, members)
             return Route(owner_id=owner, channel=None, rule_id=rule.id, rule_name=rule.name)
     return Route(owner_id=None, channel=triage, rule_id=rule.id, rule_name=rule.name)
 
@@ -136,25 +119,23 @@ def next_in_turn(members: Iterable[str], last: str | None) -> str:
     return next((member for member in ordered if member > last), ordered[0])
 
 
-async def take_turn(session: AsyncSession, team_id: str, group_id: str, members: Iterable[str]) -> str:
+_CURSORS = RoundRobinCursor.metadata.tables[RoundRobinCursor.__tablename__]
+_CURSOR_OF = (_CURSORS.c.team_id == bindparam("of_team")) & (_CURSORS.c.group_id == bindparam("of_group"))
+_LAST_SERVED = select(_CURSORS.c.last_user_id).where(_CURSOR_OF).with_for_update()
+_ADVANCE = update(_CURSORS).where(_CURSOR_OF).values(count=_CURSORS.c.count + 1, last_user_id=bindparam("served"))
+
+
+def take_turn(connection: Connection, team_id: str, group_id: str, members: Iterable[str]) -> str:
     """Give the group's next turn: the cursor row is created if missing, then locked, read and advanced."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     # Writing first also makes SQLite take its write lock now, before the read, so the read is current.
-    await session.execute(
-        insert(RoundRobinCursor)
+    connection.execute(
+        insert(_CURSORS)
         .values(team_id=team_id, group_id=group_id, count=0, last_user_id=None)
         .on_conflict_do_nothing(index_elements=["team_id", "group_id"])
     )
-    cursor = await session.scalar(
-        select(RoundRobinCursor)
-        .where(RoundRobinCursor.team_id == team_id, RoundRobinCursor.group_id == group_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert cursor is not None
-    owner = next_in_turn(members, cursor.last_user_id)
-    cursor.count += 1
-    cursor.last_user_id = owner
-    await session.flush()
+    key = {"of_team": team_id, "of_group": group_id}
+    last = connection.execute(_LAST_SERVED, key).scalar_one()
+    owner = next_in_turn(members, last)
+    connection.execute(_ADVANCE, {**key, "served": owner})
     return owner

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complaints.matching import Conditions, keyword_problem, regex_problem, tag_key
@@ -21,6 +21,7 @@ from bot.networks import NETWORKS
 from bot.permissions import Actor
 from bot.settings import SEVERITIES
 from bot.text import one_line
+from storage.db import select_rows
 from storage.models import RoutingRule
 from storage.repositories.audit import AuditRepository
 
@@ -154,10 +155,10 @@ def snapshot(rule: RoutingRule) -> dict[str, Any]:
     }
 
 
-def conditions_of(rule: RoutingRule) -> Conditions:
+def conditions_of(rule: RoutingRule | RuleRow) -> Conditions:
     return Conditions(
         pattern=rule.pattern,
-        pattern_is_regex=rule.pattern_is_regex,
+        pattern_is_regex=bool(rule.pattern_is_regex),
         tag=rule.tag,
         network=rule.network,
         region=rule.region,
@@ -193,6 +194,34 @@ _RULES_QUERY = (
     .limit(RULES_MAX + 1)
 )  # built once: routing reads the rules for every new complaint
 _RULES_LOCKED = _RULES_QUERY.with_for_update().execution_options(populate_existing=True)
+
+
+class RuleRow(NamedTuple):
+    """What routing needs of a rule, read through Core (`read_rules`)."""
+
+    id: int
+    name: str
+    pattern: str | None
+    pattern_is_regex: bool
+    tag: str | None
+    network: str | None
+    region: str | None
+    severity: str | None
+    target_kind: str
+    target_id: str | None
+
+
+_RULE_ROWS = (
+    select(*(getattr(RoutingRule, name) for name in RuleRow._fields))
+    .where(RoutingRule.team_id == bindparam("team_id"))
+    .order_by(RoutingRule.position, RoutingRule.id)
+    .limit(RULES_MAX + 1)
+)
+
+
+def read_rules(connection: Connection, team_id: str) -> list[RuleRow]:
+    """The workspace's rules in order, for routing (`Database.read`: no session, no ORM objects)."""
+    return [RuleRow(*row) for row in select_rows(connection, _RULE_ROWS, {"team_id": team_id})]
 
 
 async def list_rules(session: AsyncSession, team_id: str, *, lock: bool = False) -> list[RoutingRule]:

@@ -8,12 +8,13 @@ unit of work again, which then finds the stored complaint (see `handlers.complai
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complaints import routing
@@ -33,10 +34,10 @@ from bot.permissions import Actor
 from bot.runtime import Runtime
 from bot.settings import SEVERITIES
 from bot.text import clean_text, one_line
-from storage.db import NEW_ID
 from storage.models import Complaint
-from storage.repositories.audit import AuditRepository
-from storage.repositories.complaints import OPEN_STATUSES, ComplaintRepository
+from storage.repositories import complaints as complaints_repository
+from storage.repositories.audit import insert_events
+from storage.repositories.complaints import INSERTED_COLUMNS, OPEN_STATUSES, ComplaintRepository
 
 TEXT_MAX = 10_000
 NOTE_MAX = 2900
@@ -140,31 +141,52 @@ def _keys_of(complaint: Complaint) -> list[tuple[str, Any]]:
 
 
 async def log_complaints(
-    session: AsyncSession,
     runtime: Runtime,
     client: AsyncWebClient,
     team_id: str,
     created_by: str,
     drafts: Sequence[ComplaintDraft],
 ) -> list[Logged]:
-    """Store the new ones among `drafts` (already validated), route them, and return one result per draft."""
-    repository = ComplaintRepository(session)
-    # Reads that only routing needs come first, before the look-up of known complaints: between that
-    # look-up and the insert nothing waits (a concurrent insert of the same post finds a short window),
-    # and no query or Slack call waits while the transaction holds SQLite's write lock. `prepare` reads
-    # the rules once and fetches the members of the user groups that would take turns (a Web API call
-    # when the directory's cache is cold).
-    await routing.prepare(session, runtime, client, team_id, [(draft, draft.tags) for draft in drafts])
+    """Store the new ones among `drafts` (already validated), route them, and return one result per draft.
+
+    The rules and the members of the user groups that would take turns are read first (a Web API call when
+    the directory's cache is cold); then one `Database.write` looks up the known complaints and stores the
+    new ones with their tags and audit rows, through Core. A concurrent insert of the same post fails it with
+    an IntegrityError (the caller runs it again, see `handlers.complaints_flow.log_drafts`).
+    """
+    rules = await routing.prepare(runtime, client, team_id, [(draft, draft.tags) for draft in drafts])
+    batch = _Batch(
+        team_id=team_id,
+        created_by=created_by,
+        now=runtime.now(),
+        sla=runtime.settings.sla_minutes,
+        triage=runtime.settings.hero_complaints_channel,
+        rules=rules,
+    )
+    return await runtime.database.write(_store, batch, drafts)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    team_id: str
+    created_by: str
+    now: datetime
+    sla: Mapping[str, float]
+    triage: str | None
+    rules: routing.Rules
+
+
+def _store(connection: Connection, batch: _Batch, drafts: Sequence[ComplaintDraft]) -> list[Logged]:
+    team_id, now = batch.team_id, batch.now
     keyed = [_keys(draft) for draft in drafts]
-    known_rows = await repository.find_known(
+    known_rows = complaints_repository.known_complaints(
+        connection,
         team_id,
         url_keys=[value for keys in keyed for kind, value in keys if kind == "url"],
         external_ids=[value for keys in keyed for kind, value in keys if kind == "external"],
         slack_messages=[value for keys in keyed for kind, value in keys if kind == "slack"],
     )
     known: dict[tuple[str, Any], Complaint] = {key: row for row in known_rows for key in _keys_of(row)}
-    now = runtime.now()
-    sla = runtime.settings.sla_minutes
     slots: list[Complaint] = []
     fresh: list[tuple[Complaint, ComplaintDraft]] = []
     for draft, keys in zip(drafts, keyed, strict=True):
@@ -186,48 +208,49 @@ async def log_complaints(
             severity=draft.severity,
             status="new",
             source=draft.source,
-            created_by=created_by,
+            created_by=batch.created_by,
             posted_at=draft.posted_at,
             created_at=now,
             updated_at=now,
-            due_at=due_at(now, draft.severity, sla),
+            due_at=due_at(now, draft.severity, batch.sla),
+            owner_id=None,
+            routed_channel=None,
+            rule_id=None,
         )
         for key in keys:
             known[key] = complaint  # the same post twice in one batch is one complaint
         fresh.append((complaint, draft))
         slots.append(complaint)
     fresh_tags = {id(complaint): list(draft.tags) for complaint, draft in fresh}
-    # The known ones' tags (a query only when some are known), read before the writes.
-    stored_tags = await repository.tags_of(sorted({c.id for c in slots if id(c) not in fresh_tags}))
+    stored_tags = complaints_repository.tags_by_complaint(
+        connection, sorted({c.id for c in slots if id(c) not in fresh_tags})
+    )
     routes: dict[int, routing.Route] = {}
     for complaint, draft in fresh:
-        chosen = await routing.route(session, runtime, client, complaint, draft.tags)
+        chosen = routing.route(connection, batch.rules, batch.triage, complaint, draft.tags)
         _apply_route(complaint, chosen)
         routes[id(complaint)] = chosen
-    if len(fresh) == 1 and session.get_bind().dialect.name == "sqlite":
-        # One complaint (a command, a shortcut, a reaction) on SQLite: its row, tags and audit row are
-        # written in one trip to the connection's thread, the write lock held the shortest time.
-        complaint, draft = fresh[0]
-        complaint.id = await repository.insert_one(
-            complaint,
-            [{"complaint_id": NEW_ID, "tag": tag, "team_id": team_id, "created_at": now} for tag in draft.tags],
-            [_created_event(complaint, draft, routes[id(complaint)], created_by, now, entity_id=NEW_ID)],
+    if fresh:
+        ids = complaints_repository.insert_complaints(
+            connection, [{name: getattr(complaint, name) for name in INSERTED_COLUMNS} for complaint, _ in fresh]
         )
-    elif fresh:
-        # Core bulk statements, routed already: a batch of a thousand is a handful of round trips.
-        await repository.insert_many([complaint for complaint, _ in fresh])
-        await repository.insert_tags(
+        for (complaint, _), new_id in zip(fresh, ids, strict=True):
+            complaint.id = new_id
+        complaints_repository.insert_tags(
+            connection,
             [
                 {"complaint_id": complaint.id, "tag": tag, "team_id": team_id, "created_at": now}
                 for complaint, draft in fresh
                 for tag in draft.tags
-            ]
+            ],
         )
-        trail = [
-            _created_event(complaint, draft, routes[id(complaint)], created_by, now, entity_id=complaint.id)
-            for complaint, draft in fresh
-        ]
-        await AuditRepository(session).record_many(trail)
+        insert_events(
+            connection,
+            [
+                _created_event(complaint, draft, routes[id(complaint)], batch.created_by, now)
+                for complaint, draft in fresh
+            ],
+        )
     answered: set[int] = set()
     answers: list[Logged] = []
     for complaint in slots:
@@ -245,13 +268,11 @@ def _created_event(
     chosen: routing.Route,
     created_by: str,
     now: datetime,
-    *,
-    entity_id: Any,
 ) -> dict[str, Any]:
     return {
         "team_id": complaint.team_id,
         "entity_type": "complaint",
-        "entity_id": entity_id,
+        "entity_id": complaint.id,
         "action": "created",
         "actor_id": created_by,
         "before": None,
@@ -266,17 +287,6 @@ def _apply_route(complaint: Complaint, chosen: routing.Route) -> None:
     if chosen.owner_id:
         complaint.owner_id = chosen.owner_id
         complaint.status = "assigned"
-
-
-async def log_complaint(
-    session: AsyncSession,
-    runtime: Runtime,
-    client: AsyncWebClient,
-    team_id: str,
-    created_by: str,
-    draft: ComplaintDraft,
-) -> Logged:
-    return (await log_complaints(session, runtime, client, team_id, created_by, [draft.validated()]))[0]
 
 
 async def get_complaint(session: AsyncSession, team_id: str, complaint_id: int) -> Complaint:

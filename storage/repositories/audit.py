@@ -3,10 +3,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import execute_rows
 from storage.models import AuditEvent
+
+# Core on the table: the ORM's bulk path costs more per row than the INSERT itself.
+_INSERT_EVENT = insert(AuditEvent.metadata.tables[AuditEvent.__tablename__])
+
+
+def insert_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Audit rows (each with `AuditRepository.record`'s fields and `created_at`) in a `Database.write`."""
+    execute_rows(connection, _INSERT_EVENT, rows)
 
 
 class AuditRepository:
@@ -35,12 +44,6 @@ class AuditRepository:
         )
         self.session.add(event)
         return event
-
-    async def record_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Many audit rows in one bulk insert (e.g. a batch of ingested complaints); each has record()'s fields."""
-        if rows:
-            # Core on the table: the ORM's bulk path costs more per row than the INSERT itself.
-            await self.session.execute(insert(AuditEvent.metadata.tables[AuditEvent.__tablename__]), list(rows))
 
     async def for_entity(self, team_id: str, entity_type: str, entity_id: int) -> Sequence[AuditEvent]:
         rows = await self.session.scalars(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import write_in_one_trip
+from storage.db import execute_rows, select_rows
 from storage.models import AuditEvent, Complaint, ComplaintNote, ComplaintTag
 
 OPEN_STATUSES = ("new", "assigned", "responded")
@@ -17,20 +18,22 @@ CLOSED_STATUSES = ("resolved", "dismissed")
 
 
 # What a new complaint is inserted with: every row of a bulk insert carries the same keys.
-_INSERTED = (
+INSERTED_COLUMNS = (
     "team_id", "network", "url", "url_key", "external_id", "slack_channel", "slack_ts", "author", "text",
     "region", "severity", "status", "source", "created_by", "posted_at", "created_at", "updated_at", "due_at",
     "owner_id", "routed_channel", "rule_id",
 )  # fmt: skip
 
 
-_INSERT_ONE = insert(Complaint).returning(Complaint.id)
-_INSERT_TAG = insert(ComplaintTag)
-_INSERT_EVENT = insert(AuditEvent)
-# Batches go through Core on the tables: the ORM's bulk path costs more per row than the INSERT itself.
+# Core on the tables: building ORM objects and flushing them costs more per row than the INSERT itself.
 _COMPLAINTS, _TAGS = Complaint.metadata.tables["complaints"], ComplaintTag.metadata.tables["complaint_tags"]
-_INSERT_MANY_BY_KEY = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, _COMPLAINTS.c.url_key)
-_INSERT_MANY_IN_ORDER = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, sort_by_parameter_order=True)
+_INSERT_COMPLAINT = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, sort_by_parameter_order=True)
+_INSERT_TAG = insert(_TAGS)
+_TAGS_OF = (
+    select(_TAGS.c.complaint_id, _TAGS.c.tag)
+    .where(_TAGS.c.complaint_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_TAGS.c.complaint_id, _TAGS.c.tag)
+)
 
 
 @functools.cache
@@ -43,43 +46,93 @@ def _known_statement(by_url: bool, by_external: bool) -> Select[Complaint]:
     return select(Complaint).where(Complaint.team_id == bindparam("team_id"), or_(*matches))
 
 
+def _known_query(
+    team_id: str, url_keys: Iterable[str], external_ids: Iterable[str], slack_messages: Iterable[tuple[str, str]]
+) -> tuple[Select[Complaint], dict[str, object]] | None:
+    """The statement finding complaints logged with any of these keys, and its parameters (None: no keys)."""
+    keys, externals, messages = sorted(set(url_keys)), sorted(set(external_ids)), sorted(set(slack_messages))
+    if not (keys or externals or messages):
+        return None
+    if messages:
+        statement = select(Complaint).where(
+            Complaint.team_id == team_id,
+            or_(
+                *([Complaint.url_key.in_(keys)] if keys else []),
+                *([Complaint.external_id.in_(externals)] if externals else []),
+                tuple_(Complaint.slack_channel, Complaint.slack_ts).in_(messages),
+            ),
+        )
+        return statement, {}
+    # By URL digest and/or external ID (every typed command, most ingested batches): one statement per
+    # shape, built once with expanding parameters, so only its values change from call to call.
+    params: dict[str, object] = {"team_id": team_id}
+    if keys:
+        params["url_keys"] = keys
+    if externals:
+        params["external_ids"] = externals
+    return _known_statement(bool(keys), bool(externals)), params
+
+
+@functools.lru_cache(maxsize=64)
+def _known_ids_statement(url_keys: int, external_ids: int) -> Select[Any]:
+    """IDs by URL digest and external ID, one bound parameter per value: one statement per count of each,
+    compiled once and run straight on the driver (`select_rows`)."""
+    matches: list[ColumnElement[bool]] = []
+    if url_keys:
+        matches.append(Complaint.url_key.in_([bindparam(f"url_{i}") for i in range(url_keys)]))
+    if external_ids:
+        matches.append(Complaint.external_id.in_([bindparam(f"external_{i}") for i in range(external_ids)]))
+    return select(Complaint.id).where(Complaint.team_id == bindparam("team_id"), or_(*matches))
+
+
+def known_complaints(
+    connection: Connection,
+    team_id: str,
+    *,
+    url_keys: Iterable[str] = (),
+    external_ids: Iterable[str] = (),
+    slack_messages: Iterable[tuple[str, str]] = (),
+) -> list[Complaint]:
+    """Complaints already logged with any of these URL digests, external IDs or Slack messages, as
+    objects outside any session (a `Database.write`). Most new complaints are not known: their look-up
+    is one read of IDs along the unique indexes; whole rows are read only for the ones found."""
+    keys, externals, messages = sorted(set(url_keys)), sorted(set(external_ids)), sorted(set(slack_messages))
+    if messages:
+        query = _known_query(team_id, keys, externals, messages)
+        assert query is not None
+        return [Complaint(**row._mapping) for row in connection.execute(query[0], query[1]).all()]
+    if not (keys or externals):
+        return []
+    params: dict[str, object] = {"team_id": team_id}
+    params.update({f"url_{i}": key for i, key in enumerate(keys)})
+    params.update({f"external_{i}": external for i, external in enumerate(externals)})
+    ids = [row[0] for row in select_rows(connection, _known_ids_statement(len(keys), len(externals)), params)]
+    if not ids:
+        return []
+    rows = connection.execute(select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.id)).all()
+    return [Complaint(**row._mapping) for row in rows]
+
+
+def insert_complaints(connection: Connection, rows: Sequence[dict[str, object]]) -> list[int]:
+    """New complaints (each row with the same keys, `INSERTED_COLUMNS`); their IDs in the order of `rows`."""
+    return [int(found[0]) for found in execute_rows(connection, _INSERT_COMPLAINT, rows)]
+
+
+def insert_tags(connection: Connection, rows: Sequence[dict[str, object]]) -> None:
+    execute_rows(connection, _INSERT_TAG, rows)
+
+
+def tags_by_complaint(connection: Connection, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {complaint_id: [] for complaint_id in complaint_ids}
+    if complaint_ids:
+        for complaint_id, tag in connection.execute(_TAGS_OF, {"ids": list(complaint_ids)}).all():
+            found[complaint_id].append(tag)
+    return found
+
+
 class ComplaintRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def insert_many(self, complaints: Sequence[Complaint]) -> None:
-        """Insert new complaints in one bulk statement and give each its ID.
-
-        The objects stay outside the session (transient, with their ID set): a batch of a thousand
-        costs one INSERT … RETURNING instead of a thousand tracked objects and flushes.
-        """
-        rows = [{name: getattr(complaint, name) for name in _INSERTED} for complaint in complaints]
-        by_key = {complaint.url_key: complaint for complaint in complaints if complaint.url_key}
-        if len(complaints) > 1 and len(by_key) == len(complaints):
-            # Matched by URL digest, which every row has: asking for RETURNING in parameter order would
-            # make SQLite insert row by row.
-            result = await self.session.execute(_INSERT_MANY_BY_KEY, rows)
-            for new_id, key in result.all():
-                by_key[str(key)].id = new_id
-            return
-        ordered = await self.session.execute(_INSERT_MANY_IN_ORDER, rows)
-        for complaint, new_id in zip(complaints, ordered.scalars().all(), strict=True):
-            complaint.id = new_id
-
-    async def insert_one(
-        self, complaint: Complaint, tags: Sequence[dict[str, object]], trail: Sequence[dict[str, object]]
-    ) -> int:
-        """SQLite: one new complaint, its tags and its audit rows in one trip (`NEW_ID` stands for its ID)."""
-        row = {name: getattr(complaint, name) for name in _INSERTED}
-        written = await write_in_one_trip(
-            self.session,
-            [(_INSERT_ONE, [row]), (_INSERT_TAG, list(tags)), (_INSERT_EVENT, list(trail))],
-        )
-        return int(written[0][0][0])
-
-    async def insert_tags(self, rows: Sequence[dict[str, object]]) -> None:
-        if rows:
-            await self.session.execute(insert(_TAGS), list(rows))
 
     async def get(self, team_id: str, complaint_id: int, *, for_update: bool = False) -> Complaint | None:
         statement = select(Complaint).where(Complaint.team_id == team_id, Complaint.id == complaint_id)
@@ -98,28 +151,10 @@ class ComplaintRepository:
         slack_messages: Iterable[tuple[str, str]] = (),
     ) -> Sequence[Complaint]:
         """Complaints already logged with any of these URL digests, external IDs or Slack messages."""
-        keys, externals, messages = sorted(set(url_keys)), sorted(set(external_ids)), sorted(set(slack_messages))
-        if not (keys or externals or messages):
+        query = _known_query(team_id, url_keys, external_ids, slack_messages)
+        if query is None:
             return []
-        if messages:
-            statement = select(Complaint).where(
-                Complaint.team_id == team_id,
-                or_(
-                    *([Complaint.url_key.in_(keys)] if keys else []),
-                    *([Complaint.external_id.in_(externals)] if externals else []),
-                    tuple_(Complaint.slack_channel, Complaint.slack_ts).in_(messages),
-                ),
-            )
-            return (await self.session.scalars(statement)).all()
-        # By URL digest and/or external ID (every typed command, most ingested batches): one statement per
-        # shape, built once with expanding parameters, so only its values change from call to call.
-        params: dict[str, object] = {"team_id": team_id}
-        if keys:
-            params["url_keys"] = keys
-        if externals:
-            params["external_ids"] = externals
-        rows = await self.session.scalars(_known_statement(bool(keys), bool(externals)), params)
-        return rows.all()
+        return (await self.session.scalars(query[0], query[1])).all()
 
     async def tags_of(self, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
         if not complaint_ids:

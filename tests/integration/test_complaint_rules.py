@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.complaints.routing import Route, route
+from bot.complaints.routing import Route, prepare, route
 from bot.console import demo
 from bot.console.surfaces import find_element, texts
 from storage.models import Complaint, RoutingRule
@@ -142,8 +142,10 @@ async def routed(harness: Harness, **complaint: Any) -> Route:
     made = await add_complaint(harness, **complaint)
     async with harness.database.unit_of_work() as session:
         found = await session.get(Complaint, made.id)
-        assert found is not None
-        return await route(session, runtime, runtime.client, found, complaint.get("tags", ()))
+    assert found is not None
+    tags = complaint.get("tags", ())
+    rules = await prepare(runtime, runtime.client, found.team_id, [(found, tags)])
+    return await runtime.database.write(route, rules, runtime.settings.hero_complaints_channel, found, tags)
 
 
 async def test_rules_route_by_content_tag_network_region_and_severity(harness: Harness) -> None:

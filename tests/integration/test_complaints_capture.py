@@ -158,39 +158,45 @@ async def test_a_concurrent_insert_of_the_same_post_is_read_back_not_duplicated(
 ) -> None:
     from bot.complaints.service import ComplaintDraft
     from handlers.complaints_flow import log_drafts
-    from storage.repositories.complaints import ComplaintRepository
+    from storage.repositories import complaints as repository
 
     runtime = harness.hero.runtime
     draft = ComplaintDraft(text="late", url="https://x.com/a/status/77", network="twitter").validated()
     first = await log_drafts(runtime, runtime.client, demo.TEAM_ID, demo.MAYA, [draft])
-    real = ComplaintRepository.find_known
+    real = repository.known_complaints
     calls: list[int] = []
 
-    async def misses_once(self: ComplaintRepository, *args: Any, **kwargs: Any) -> Any:
+    def misses_once(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        return [] if len(calls) == 1 else await real(self, *args, **kwargs)
+        return [] if len(calls) == 1 else real(*args, **kwargs)
 
     # As if another instance committed the same post between our look-up and our insert.
-    monkeypatch.setattr(ComplaintRepository, "find_known", misses_once)
+    monkeypatch.setattr(repository, "known_complaints", misses_once)
     second = await log_drafts(runtime, runtime.client, demo.TEAM_ID, demo.LEO, [draft])
     assert len(calls) == 2
     assert second[0].created is False and second[0].complaint.id == first[0].complaint.id
     assert len(await complaints(harness)) == 1
 
 
-async def test_a_unit_of_work_that_fails_after_logging_leaves_no_complaint_tag_or_audit_row(harness: Harness) -> None:
+async def test_a_write_that_fails_after_logging_leaves_no_complaint_tag_or_audit_row(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.complaints import service
     from bot.complaints.service import ComplaintDraft
     from handlers.complaints_flow import log_drafts
     from storage.models import AuditEvent
 
     runtime = harness.hero.runtime
     draft = ComplaintDraft(text="late", url="https://x.com/a/status/78", tags=["refunds"]).validated()
-    with pytest.raises(RuntimeError):
-        async with harness.database.unit_of_work() as session:
-            from bot.complaints import service
 
-            await service.log_complaints(session, runtime, runtime.client, demo.TEAM_ID, demo.MAYA, [draft])
-            raise RuntimeError("after the insert")
+    def fails(*_args: Any) -> None:
+        raise RuntimeError("after the complaint and its tags")
+
+    # The audit row is written last: the complaint and its tags are in by then, and must go with it.
+    with monkeypatch.context() as patched:
+        patched.setattr(service, "insert_events", fails)
+        with pytest.raises(RuntimeError):
+            await log_drafts(runtime, runtime.client, demo.TEAM_ID, demo.MAYA, [draft])
     assert await complaints(harness) == []
     async with harness.database.unit_of_work() as session:
         assert await session.scalar(select(func.count()).select_from(ComplaintTag)) == 0

@@ -37,9 +37,7 @@ async def stored(harness: Harness, complaint_id: int = 1) -> Complaint:
 def route_to_maya(monkeypatch: pytest.MonkeyPatch) -> None:
     """A routing rule that gives every complaint to Maya (the rules themselves are tested with routing)."""
 
-    async def to_maya(
-        session: Any, runtime: Any, client: Any, complaint: Complaint, tags: Sequence[str], rules: Any = None
-    ) -> Any:
+    def to_maya(connection: Any, rules: Any, triage: Any, complaint: Complaint, tags: Sequence[str]) -> Any:
         return routing.Route(owner_id=demo.MAYA, channel=None, rule_id=None, rule_name="care")
 
     monkeypatch.setattr(routing, "route", to_maya)

@@ -6,6 +6,7 @@ import asyncio
 import fcntl
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -182,12 +183,74 @@ async def test_the_wal_is_checkpointed_off_the_loop_once_it_has_grown(
     await database.dispose()
 
 
+def _audit_row(number: int, action: str = "wrote") -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    return {
+        "team_id": "T1",
+        "entity_type": "x",
+        "entity_id": number,
+        "action": action,
+        "actor_id": "U1",
+        "before": None,
+        "after": {"n": number},
+        "created_at": datetime.now(UTC),
+    }
+
+
+async def test_a_write_waits_for_a_lock_held_by_another_process_and_lands_once(tmp_path: Path) -> None:
+    """`Database.write` (the ack path's writes): while another process holds SQLite's write lock the work
+    waits asynchronously and is tried again; it lands exactly once when the lock is free."""
+    import sqlite3
+
+    from storage.repositories.audit import insert_events
+
+    path = tmp_path / "shared.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    await database.migrate()
+    other_process = sqlite3.connect(path, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")
+    try:
+        writing = asyncio.ensure_future(database.write(insert_events, [_audit_row(1, "waited")]))
+        for _ in range(20):
+            await asyncio.sleep(0.005)
+        assert not writing.done()
+        async with database.unit_of_work() as session:  # a read is answered meanwhile
+            assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    finally:
+        other_process.execute("COMMIT")
+        other_process.close()
+    await asyncio.wait_for(writing, 30)
+    async with database.unit_of_work() as session:
+        assert list((await session.scalars(select(AuditEvent.action))).all()) == ["waited"]
+    await database.dispose()
+
+
+async def test_a_write_that_raises_stores_nothing_and_the_next_one_lands(tmp_path: Path) -> None:
+    from storage.repositories.audit import insert_events
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    await database.migrate()
+
+    def half_then_fail(connection: Any) -> None:
+        insert_events(connection, [_audit_row(1, "half")])
+        raise RuntimeError("after the first row")
+
+    with pytest.raises(RuntimeError):
+        await database.write(half_then_fail)
+    await database.write(insert_events, [_audit_row(2, "whole")])
+    async with database.unit_of_work() as session:
+        assert list((await session.scalars(select(AuditEvent.action))).all()) == ["whole"]
+    await database.dispose()
+
+
 async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A checkpoint beside writers that never pause would never reach the log's end, and the log would
     grow without bound; checkpoints take the write turn, so the log starts again from its beginning."""
     from storage import db as storage_db
+    from storage.repositories.audit import insert_events
 
     monkeypatch.setattr(storage_db, "CHECKPOINT_WAL_BYTES", 64 * 1024)
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'steady.db'}")
@@ -195,10 +258,7 @@ async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(
     wal = tmp_path / "steady.db-wal"
     largest = 0
     for number in range(400):
-        async with database.unit_of_work() as session:
-            AuditRepository(session).record(
-                team_id="T1", entity_type="x", entity_id=number, action="wrote", actor_id="U1"
-            )
+        await database.write(insert_events, [_audit_row(number)])
         await asyncio.sleep(0)  # requests arriving back to back
         largest = max(largest, wal.stat().st_size)
     if database._checkpointing is not None:
