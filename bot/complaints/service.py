@@ -194,28 +194,30 @@ def _store(connection: Connection, batch: _Batch, drafts: Sequence[ComplaintDraf
         if existing is not None:
             slots.append(existing)
             continue
-        complaint = Complaint(
-            team_id=team_id,
-            network=draft.network,
-            url=draft.url,
-            url_key=next((value for kind, value in keys if kind == "url"), None),
-            external_id=draft.external_id,
-            slack_channel=draft.slack_channel if draft.slack_ts else None,
-            slack_ts=draft.slack_ts if draft.slack_channel else None,
-            author=draft.author,
-            text=draft.text,
-            region=draft.region,
-            severity=draft.severity,
-            status="new",
-            source=draft.source,
-            created_by=batch.created_by,
-            posted_at=draft.posted_at,
-            created_at=now,
-            updated_at=now,
-            due_at=due_at(now, draft.severity, batch.sla),
-            owner_id=None,
-            routed_channel=None,
-            rule_id=None,
+        complaint = complaints_repository.detached_complaint(
+            {
+                "team_id": team_id,
+                "network": draft.network,
+                "url": draft.url,
+                "url_key": next((value for kind, value in keys if kind == "url"), None),
+                "external_id": draft.external_id,
+                "slack_channel": draft.slack_channel if draft.slack_ts else None,
+                "slack_ts": draft.slack_ts if draft.slack_channel else None,
+                "author": draft.author,
+                "text": draft.text,
+                "region": draft.region,
+                "severity": draft.severity,
+                "status": "new",
+                "source": draft.source,
+                "created_by": batch.created_by,
+                "posted_at": draft.posted_at,
+                "created_at": now,
+                "updated_at": now,
+                "due_at": due_at(now, draft.severity, batch.sla),
+                "owner_id": None,
+                "routed_channel": None,
+                "rule_id": None,
+            }
         )
         for key in keys:
             known[key] = complaint  # the same post twice in one batch is one complaint
@@ -232,7 +234,7 @@ def _store(connection: Connection, batch: _Batch, drafts: Sequence[ComplaintDraf
         routes[id(complaint)] = chosen
     if fresh:
         ids = complaints_repository.insert_complaints(
-            connection, [{name: getattr(complaint, name) for name in INSERTED_COLUMNS} for complaint, _ in fresh]
+            connection, [{name: complaint.__dict__[name] for name in INSERTED_COLUMNS} for complaint, _ in fresh]
         )
         for (complaint, _), new_id in zip(fresh, ids, strict=True):
             complaint.id = new_id

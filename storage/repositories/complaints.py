@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +85,14 @@ def _known_ids_statement(url_keys: int, external_ids: int) -> Select[Any]:
     return select(Complaint.id).where(Complaint.team_id == bindparam("team_id"), or_(*matches))
 
 
+def detached_complaint(values: Mapping[Any, Any]) -> Complaint:
+    """A Complaint outside any session holding `values` (column name → value; the rest None), built the
+    way the ORM builds the rows it loads: no attribute events, a fraction of the constructor's cost."""
+    complaint: Complaint = Complaint.__mapper__.class_manager.new_instance()
+    complaint.__dict__.update(values)
+    return complaint
+
+
 def known_complaints(
     connection: Connection,
     team_id: str,
@@ -100,7 +108,7 @@ def known_complaints(
     if messages:
         query = _known_query(team_id, keys, externals, messages)
         assert query is not None
-        return [Complaint(**row._mapping) for row in connection.execute(query[0], query[1]).all()]
+        return [detached_complaint(row._mapping) for row in connection.execute(query[0], query[1]).all()]
     if not (keys or externals):
         return []
     params: dict[str, object] = {"team_id": team_id}
@@ -110,7 +118,7 @@ def known_complaints(
     if not ids:
         return []
     rows = connection.execute(select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.id)).all()
-    return [Complaint(**row._mapping) for row in rows]
+    return [detached_complaint(row._mapping) for row in rows]
 
 
 def insert_complaints(connection: Connection, rows: Sequence[dict[str, object]]) -> list[int]:
