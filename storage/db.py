@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,6 +49,16 @@ class _WriteTurn:
     held = False
 
 
+@dataclass
+class _QueuedWrite:
+    """A `Database.write` waiting for its group's commit."""
+
+    work: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    done: asyncio.Future[Any]
+
+
 _write_turn: ContextVar[_WriteTurn | None] = ContextVar("herobot_sqlite_write_turn", default=None)
 
 # SQLite databases by their engine, for `write_in_one_trip` (it takes the write turn itself).
@@ -68,6 +79,8 @@ class Database:
         self._reading: Connection | None = None
         self._writer: Engine | None = None
         self._writing: Connection | None = None
+        self._queued: list[_QueuedWrite] = []
+        self._committer: asyncio.Task[None] | None = None
         self._wal_path: str | None = None
         self._checkpointing: asyncio.Future[None] | None = None
         if not self.is_sqlite:
@@ -165,43 +178,89 @@ class Database:
                 connection.rollback()  # no snapshot is kept between reads: checkpoints never wait for one
 
     async def write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """A short write outside any session: `work(connection, *args, **kwargs)` on a Core connection, in one
+        """A short write outside any session: `work(connection, *args, **kwargs)` on a Core connection, in a
         transaction, committed when it returns and rolled back when it raises.
 
         For the writes on the ack path (a new complaint with its tags and audit row). On a SQLite file it
-        runs on the loop, on a connection of its own, in the write turn: `BEGIN IMMEDIATE` takes SQLite's
-        lock first, so every read in `work` is current; while another process holds the lock the whole of
-        `work` is tried again after a pause (it must only touch the database). Elsewhere it runs through a
-        unit of work's connection (`run_sync`), so the same function serves PostgreSQL.
+        runs on the loop, on a connection of its own, in the write turn, and the writes that arrive
+        together share one commit (`_commit_queued`): each runs inside a savepoint of its own, so one that
+        raises takes back only its own rows. `BEGIN IMMEDIATE` takes SQLite's lock first, so every read in
+        `work` is current; while another process holds the lock the whole of `work` is tried again after a
+        pause (so it must only touch the database). Elsewhere it runs through a unit of work's connection
+        (`run_sync`), so the same function serves PostgreSQL.
         """
         if self._writer is None:
             async with self.unit_of_work() as session:
                 connection = await session.connection()
                 return await connection.run_sync(work, *args, **kwargs)
-        await _take(self._writer_lock())
-        try:
-            answer: T = await sqlite_loop.retrying_busy(partial(self._write_now, work, *args, **kwargs))
-        finally:
-            self._writer_lock().release()
-            self._after_write()
+        loop = asyncio.get_running_loop()
+        job = _QueuedWrite(work, args, kwargs, loop.create_future())
+        self._queued.append(job)
+        if self._committer is None:
+            self._committer = loop.create_task(self._commit_queued())
+        answer: T = await job.done
         return answer
 
-    def _write_now(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _commit_queued(self) -> None:
+        """Run the queued writes, in the order they came, a group at a time: everything queued by the time
+        the write turn is ours goes into one transaction and one commit. Under load, requests that reach
+        their write in the same turn of the loop share the commit — SQLite's costliest step, writing the
+        changed pages to the log — instead of each paying it; a lone write runs at once."""
+        group: list[_QueuedWrite] = []
+        try:
+            while self._queued:
+                await _take(self._writer_lock())
+                try:
+                    group, self._queued = [job for job in self._queued if not job.done.done()], []
+                    if group:
+                        outcomes = await sqlite_loop.retrying_busy(partial(self._write_group, group))
+                        for job, (result, error) in zip(group, outcomes, strict=True):
+                            if job.done.done():  # its caller gave up waiting (cancelled)
+                                continue
+                            if error is not None:
+                                job.done.set_exception(error)
+                            else:
+                                job.done.set_result(result)
+                finally:
+                    self._writer_lock().release()
+                    self._after_write()
+        except BaseException as error:  # the commit itself failed (or waited too long): every write of it
+            for job in group + self._queued:
+                if not job.done.done():
+                    job.done.set_exception(error)
+            self._queued = []
+            if not isinstance(error, Exception):
+                raise
+        finally:
+            self._committer = None
+
+    def _write_group(self, group: list[_QueuedWrite]) -> list[tuple[Any, BaseException | None]]:
         assert self._writer is not None
         connection = self._writing
         if connection is None or connection.closed or connection.invalidated:
             connection = self._writing = self._writer.connect()
         driver = connection.connection.driver_connection
         assert driver is not None
+        outcomes: list[tuple[Any, BaseException | None]] = []
         try:
             with connection.begin():
                 driver.execute("BEGIN IMMEDIATE")
-                return work(connection, *args, **kwargs)
+                for job in group:
+                    driver.execute("SAVEPOINT queued_write")
+                    try:
+                        outcomes.append((job.work(connection, *job.args, **job.kwargs), None))
+                    except Exception as error:
+                        if sqlite_loop.is_busy(error):
+                            raise  # the whole group is tried again
+                        driver.execute("ROLLBACK TO queued_write")
+                        outcomes.append((None, error))
+                    driver.execute("RELEASE queued_write")
         except BaseException:
             if connection.invalidated:
                 self._writing = None
                 connection.close()
             raise
+        return outcomes
 
     def _give_back(self, turn: _WriteTurn) -> None:
         if turn.held:
@@ -304,6 +363,8 @@ class Database:
         return current == _script_heads()
 
     async def dispose(self) -> None:
+        if self._committer is not None:
+            await self._committer
         if self._checkpointing is not None:
             await self._checkpointing
         for sync_engine, kept in ((self._reader, self._reading), (self._writer, self._writing)):

@@ -39,7 +39,7 @@ _FIRST_PAUSE, _LONGEST_PAUSE = 0.001, 0.05
 _BUSY_ERRORS = (sqlite3.OperationalError, exc.OperationalError)
 
 
-def _is_busy(error: Exception) -> bool:
+def is_busy(error: Exception) -> bool:
     error = getattr(error, "orig", None) or error  # SQLAlchemy's wrapper of sqlite3's error
     return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
         "database is locked" in str(error)
@@ -54,7 +54,7 @@ async def retrying_busy(call: Callable[[], Any]) -> Any:
         try:
             return call()
         except _BUSY_ERRORS as error:
-            if not _is_busy(error):
+            if not is_busy(error):
                 raise
             if deadline is None:
                 deadline = time.monotonic() + BUSY_WAIT_SECONDS

@@ -244,6 +244,44 @@ async def test_a_write_that_raises_stores_nothing_and_the_next_one_lands(tmp_pat
     await database.dispose()
 
 
+async def test_writes_that_arrive_together_share_one_commit_and_a_failing_one_takes_back_only_its_rows(
+    tmp_path: Path,
+) -> None:
+    """Under load the ack path's writes are queued and committed a group at a time; each runs in a
+    savepoint, so one that raises leaves the others' rows stored and answers its own caller alone."""
+    from sqlalchemy import event
+
+    from storage.repositories.audit import insert_events
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'group.db'}")
+    await database.migrate()
+    commits: list[int] = []
+    assert database._writer is not None
+    event.listen(database._writer, "commit", lambda _connection: commits.append(1))
+
+    def logged(connection: Any, number: int) -> int:
+        insert_events(connection, [_audit_row(number)])
+        return number
+
+    def half_then_fail(connection: Any) -> None:
+        insert_events(connection, [_audit_row(99, "half")])
+        raise ValueError("the item is invalid")
+
+    answers = await asyncio.gather(
+        *(database.write(logged, number) for number in range(5)),
+        database.write(half_then_fail),
+        *(database.write(logged, number) for number in range(5, 10)),
+        return_exceptions=True,
+    )
+    assert answers[:5] == [0, 1, 2, 3, 4] and answers[6:] == [5, 6, 7, 8, 9]
+    assert isinstance(answers[5], ValueError)
+    assert len(commits) == 1
+    async with database.unit_of_work() as session:
+        stored = (await session.scalars(select(AuditEvent.entity_id).order_by(AuditEvent.entity_id))).all()
+    assert list(stored) == list(range(10))
+    await database.dispose()
+
+
 async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
