@@ -28,6 +28,9 @@ INSERTED_COLUMNS = (
 # Core on the tables: building ORM objects and flushing them costs more per row than the INSERT itself.
 _COMPLAINTS, _TAGS = Complaint.metadata.tables["complaints"], ComplaintTag.metadata.tables["complaint_tags"]
 _INSERT_COMPLAINT = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, sort_by_parameter_order=True)
+_INSERT_COMPLAINT_PLAIN = insert(_COMPLAINTS)
+_LARGEST_ID = select(func.coalesce(func.max(_COMPLAINTS.c.id), 0))
+_IDS_AFTER = select(_COMPLAINTS.c.id).where(_COMPLAINTS.c.id > bindparam("after")).order_by(_COMPLAINTS.c.id)
 _INSERT_TAG = insert(_TAGS)
 _TAGS_OF = (
     select(_TAGS.c.complaint_id, _TAGS.c.tag)
@@ -123,7 +126,17 @@ def known_complaints(
 
 def insert_complaints(connection: Connection, rows: Sequence[dict[str, object]]) -> list[int]:
     """New complaints (each row with the same keys, `INSERTED_COLUMNS`); their IDs in the order of `rows`."""
-    return [int(found[0]) for found in execute_rows(connection, _INSERT_COMPLAINT, rows)]
+    if connection.dialect.driver != "pysqlite":
+        return [int(found[0]) for found in execute_rows(connection, _INSERT_COMPLAINT, rows)]
+    # SQLite (`Database.write`): RETURNING about doubles the cost of each row's INSERT (measured: 86–115
+    # against 43–67 µs a row). A new row's ID is the largest so far plus one, and nobody else writes while
+    # the write holds SQLite's lock: the rows inserted are the IDs after the largest before, in order.
+    before = int(select_rows(connection, _LARGEST_ID, {})[0][0])
+    execute_rows(connection, _INSERT_COMPLAINT_PLAIN, rows)
+    ids = [int(row[0]) for row in select_rows(connection, _IDS_AFTER, {"after": before})]
+    if len(ids) != len(rows):
+        raise RuntimeError(f"{len(rows)} complaints inserted but {len(ids)} new IDs found")
+    return ids
 
 
 def insert_tags(connection: Connection, rows: Sequence[dict[str, object]]) -> None:
