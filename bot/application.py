@@ -34,6 +34,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ack_runner import PromptAckRunner
+from bot.complaints.outbox import Outbox
 from bot.directory import Directory
 from bot.logs import bind_request, current_request_id, new_request_id
 from bot.metrics import Metrics, MetricSource
@@ -227,6 +228,7 @@ def create_app(
     client = client or build_client(settings, None)
     runtime = runtime or Runtime(settings=settings, database=database, client=client, directory=Directory(settings))
     runtime.client = copy_client(client, runtime.metrics)
+    runtime.outbox = runtime.outbox or Outbox(runtime)
     oauth = _oauth_settings(settings, database) if settings.oauth_enabled else None
     bolt = HeroBolt(
         runtime,

@@ -18,6 +18,7 @@ from storage.db import Database
 from storage.models import utcnow
 
 if TYPE_CHECKING:
+    from bot.complaints.outbox import Outbox
     from bot.scheduler import Scheduler
 
 
@@ -35,6 +36,9 @@ class Runtime:
     # Set by the Scheduler when one runs (serve, socket, console), so a change made in a listener (a new
     # council) can reschedule its jobs; None in a process without jobs.
     scheduler: Scheduler | None = None
+    # The drainer of the outbox (new complaints' notices), set by `create_app`; serving processes start it
+    # and stop it with the rest (serve, socket, the console).
+    outbox: Outbox | None = None
 
     async def client_for(self, team_id: str) -> AsyncWebClient:
         """A client for one workspace, for work outside a request (see bot.workspaces)."""

@@ -4,6 +4,8 @@ Both serve /healthz and /metrics (and the OAuth install routes) on HOST:PORT and
 On SIGTERM or SIGINT: no new runs are fired, the socket takes no new envelopes once the ones being
 answered are acked, the HTTP server stops accepting and waits for requests in flight, then the work
 they and the jobs started (Bolt finishes a listener after its ack) gets up to SHUTDOWN_SECONDS to end.
+The outbox's drainer stops last, with what is left of that time: notices it could not send by then stay
+in the database for the next start (or another instance).
 """
 
 from __future__ import annotations
@@ -122,9 +124,12 @@ async def _operate(
         InFlight.uninstall(loop, previous_factory)
         raise ConfigurationError(_cannot_listen(settings, error)) from None
     scheduler = Scheduler(hero.runtime)
+    outbox = hero.runtime.outbox
+    assert outbox is not None
     _freeze_startup_objects()
     try:
         scheduler.start(list(jobs))
+        await outbox.start()
         if socket is not None:
             await socket.connect_async()
             log.info("herobot is connected over Socket Mode; health and metrics on port %s", settings.port)
@@ -133,6 +138,7 @@ async def _operate(
         await (stop.wait() if stop is not None else _until_signalled())
         log.info("stopping: finishing the requests and jobs in flight", extra={"timeout_s": SHUTDOWN_SECONDS})
     finally:
+        stopping_by = loop.time() + SHUTDOWN_SECONDS
         scheduler.pause()
         if socket is not None:
             # An ack must go back over the socket its envelope came by: let those being answered finish first.
@@ -140,6 +146,7 @@ async def _operate(
             await socket.close_async()
         await runner.cleanup()
         unfinished = await scheduler.stop(SHUTDOWN_SECONDS)
+        await outbox.stop(stopping_by - loop.time())
         InFlight.uninstall(loop, previous_factory)
         log.info("stopped", extra={"unfinished": unfinished})
 

@@ -1,8 +1,10 @@
 """Steps the complaint listeners and the ingestion API share: logging with race safety, and telling people.
 
-Every capture path (command, shortcut, reaction, API) logs through `log_drafts`: one unit of work
-that stores and routes; after it commits, `announce` sends the owner's card or the triage post and
-calls the crisis check — notifications never hold the transaction open and never undo a stored complaint.
+Every capture path (command, shortcut, reaction, API) logs through `log_drafts`: one write that
+stores and routes the complaints and writes their notices to the outbox. After it commits, `announce`
+hands them to this process's outbox drainer, which sends the owner's card or the triage post and runs
+the crisis check — notifications never hold the transaction open and never undo a stored complaint, and
+a crash before they are sent leaves them in the outbox for the next start (see `bot.complaints.outbox`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import IntegrityError
 
-from bot.complaints import crisis, lifecycle, service
+from bot.complaints import lifecycle, outbox, service
 from bot.complaints import views as complaint_views
 from bot.complaints.service import ComplaintDraft, Logged
 from bot.runtime import Runtime
@@ -25,17 +27,17 @@ from storage.models import Complaint
 log = logging.getLogger("herobot.complaints")
 
 ATTEMPTS = 3
-OWNER_CARDS_MAX = 5
 
 
 async def log_drafts(
     runtime: Runtime, client: AsyncWebClient, team_id: str, created_by: str, drafts: Sequence[ComplaintDraft]
 ) -> list[Logged]:
-    """Store and route in one transaction. A concurrent insert of the same post (unique key) rolls this one
-    back; running it again finds that complaint, so the caller gets its ID and never a second row."""
+    """Store, route and enqueue the notices in one transaction. A concurrent insert of the same post (unique
+    key) rolls this one back; running it again finds that complaint, so the caller gets its ID and never a
+    second row (nor a second notice)."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return await service.log_complaints(runtime, client, team_id, created_by, drafts)
+            return await service.log_complaints(runtime, client, team_id, created_by, drafts, then=outbox.enqueue)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise
@@ -43,34 +45,12 @@ async def log_drafts(
     raise AssertionError("unreachable")
 
 
-async def announce(runtime: Runtime, client: AsyncWebClient, team_id: str, logged: Sequence[Logged]) -> None:
-    """After the commit: the owner's DM card for owned complaints, one triage post for the unowned, crisis check."""
-    created = [item for item in logged if item.created]
-    if not created:
-        return
-    now = runtime.now()
-    tags = {item.complaint.id: item.tags for item in created}
-    by_owner: dict[str, list[Logged]] = {}
-    for item in created:
-        if item.complaint.owner_id:
-            by_owner.setdefault(item.complaint.owner_id, []).append(item)
-    for owner_id, given in by_owner.items():
-        if len(given) > OWNER_CARDS_MAX:  # a big ingested batch: one message, not a flood of cards
-            await post_safely(client, owner_id, complaint_views.owner_digest([i.complaint for i in given], tags, now))
-            continue
-        for item in given:
-            await send_owner_card(runtime, client, item.complaint, item.tags)
-    by_channel: dict[str, list[Complaint]] = {}
-    for item in created:
-        if not item.complaint.owner_id and item.complaint.routed_channel:
-            by_channel.setdefault(item.complaint.routed_channel, []).append(item.complaint)
-    for channel, unowned in by_channel.items():
-        await post_safely(client, channel, complaint_views.triage_post(unowned, tags, now))
-    for item in created:
-        try:
-            await crisis.complaint_logged(runtime, client, team_id, item.complaint.id, item.tags)
-        except Exception:
-            log.exception("the crisis check failed for complaint %s", item.complaint.id)
+async def announce(runtime: Runtime, logged: Sequence[Logged]) -> None:
+    """After the commit: have the new complaints' notices sent now, and wait until they were (or were handed
+    back for a retry). Waiting keeps them in this request's work in flight, which shutdown and tests wait on."""
+    created = [item.complaint.id for item in logged if item.created]
+    if created and runtime.outbox is not None:
+        await runtime.outbox.announced(created)
 
 
 async def send_owner_card(runtime: Runtime, client: AsyncWebClient, complaint: Complaint, tags: Sequence[str]) -> None:

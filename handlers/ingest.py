@@ -1,8 +1,8 @@
 """`POST /api/complaints` — social-listening tools and CRMs push complaints in (see README, *Ingestion API*).
 
 Bearer token `HERO_INGEST_TOKEN`, compared in constant time; off (404) when it is not set. A batch is one
-transaction: stored whole or not at all. Owners and the triage channel hear about new complaints after
-the answer, so a big batch is not held up by Slack's rate limits.
+transaction: stored whole or not at all, with the notices to owners and the triage channel (the outbox),
+which are sent after the answer, paced per channel: a big batch is never held up by Slack's rate limits.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def register(web_app: web.Application, runtime: Runtime) -> None:
         logged = await log_drafts(runtime, client, team_id, "api", drafts)
         created = any(item.created for item in logged)
         with runtime.in_flight.track():
-            task = asyncio.ensure_future(_announce(runtime, client, team_id, logged))
+            task = asyncio.ensure_future(_announce(runtime, logged))
         _background.add(task)
         task.add_done_callback(_background.discard)
         return web.json_response(answer_items(logged), status=201 if created else 200)
@@ -116,8 +116,8 @@ def register(web_app: web.Application, runtime: Runtime) -> None:
     web_app.router.add_post(PATH, ingest)
 
 
-async def _announce(runtime: Runtime, client: Any, team_id: str, logged: list[Any]) -> None:
+async def _announce(runtime: Runtime, logged: list[Any]) -> None:
     try:
-        await announce(runtime, client, team_id, logged)
+        await announce(runtime, logged)
     except Exception:
         log.exception("could not tell owners and triage about ingested complaints")

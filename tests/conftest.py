@@ -25,6 +25,7 @@ from storage.db import Database
 from storage.models import Base
 
 SIGNING_SECRET = "test-signing-secret"
+OUTBOX_STOP_SECONDS = 5.0
 _pg_prepared: set[str] = set()
 
 
@@ -106,7 +107,7 @@ class Harness:
         """Stop this instance and start a new one on the same database and the same fake Slack, as a deploy
         or a crash would: nothing survives in memory, only what the database and Slack hold. `overrides`
         change settings, as a redeploy with new configuration would."""
-        await self.servers[-1].close()
+        await _stop(self.hero, self.servers[-1])
         if overrides:
             self.settings = self.settings.model_copy(update=overrides)
         self.hero, server = await _serve(self.settings, self.database, self.http, self.process_before_response)
@@ -151,7 +152,16 @@ async def _serve(
     )
     server = TestServer(hero.web, host="127.0.0.1")
     await server.start_server()
+    assert hero.runtime.outbox is not None
+    await hero.runtime.outbox.start()
     return hero, server
+
+
+async def _stop(hero: HeroApp, server: TestServer) -> None:
+    """As `herobot serve` stops: no more requests, then the outbox's drainer (what it holds goes back)."""
+    await server.close()
+    if hero.runtime.outbox is not None:
+        await hero.runtime.outbox.stop(OUTBOX_STOP_SECONDS)
 
 
 @pytest.fixture
@@ -188,8 +198,9 @@ async def make_harness(database: Database) -> AsyncIterator[MakeHarness]:
 
     yield make
     for harness in started:
-        for server in harness.servers:
+        for server in harness.servers[:-1]:
             await server.close()
+        await _stop(harness.hero, harness.servers[-1])
         await harness.http.close()
     for db in own_databases:
         await db.dispose()

@@ -8,7 +8,7 @@ unit of work again, which then finds the stored complaint (see `handlers.complai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -146,8 +146,11 @@ async def log_complaints(
     team_id: str,
     created_by: str,
     drafts: Sequence[ComplaintDraft],
+    *,
+    then: Callable[[Connection, list[Logged]], None] | None = None,
 ) -> list[Logged]:
-    """Store the new ones among `drafts` (already validated), route them, and return one result per draft.
+    """Store the new ones among `drafts` (already validated), route them, and return one result per draft;
+    `then(connection, results)` runs inside the same write (the outbox's notices of the new ones).
 
     The rules and the members of the user groups that would take turns are read first (a Web API call when
     the directory's cache is cold); then one `Database.write` looks up the known complaints and stores the
@@ -163,7 +166,7 @@ async def log_complaints(
         triage=runtime.settings.hero_complaints_channel,
         rules=rules,
     )
-    return await runtime.database.write(_store, batch, drafts)
+    return await runtime.database.write(_store, batch, drafts, then)
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,12 @@ class _Batch:
     rules: routing.Rules
 
 
-def _store(connection: Connection, batch: _Batch, drafts: Sequence[ComplaintDraft]) -> list[Logged]:
+def _store(
+    connection: Connection,
+    batch: _Batch,
+    drafts: Sequence[ComplaintDraft],
+    then: Callable[[Connection, list[Logged]], None] | None,
+) -> list[Logged]:
     team_id, now = batch.team_id, batch.now
     keyed = [_keys(draft) for draft in drafts]
     known_rows = complaints_repository.known_complaints(
@@ -261,6 +269,8 @@ def _store(connection: Connection, batch: _Batch, drafts: Sequence[ComplaintDraf
         answered.add(id(complaint))
         tags = fresh_tags[id(complaint)] if id(complaint) in fresh_tags else stored_tags.get(complaint.id, [])
         answers.append(Logged(complaint, list(tags), created=first, route=routes.get(id(complaint)) if first else None))
+    if then is not None:
+        then(connection, answers)
     return answers
 
 

@@ -1,8 +1,8 @@
 """The console's workspace: the fake Slack on loopback, the real app in-process, a clock and the jobs.
 
-The app is the one `herobot serve` runs — same settings parsing, listeners, services and database
-— built with `process_before_response=True`, so when a console line returns, everything the bot
-does about it has happened. Requests go straight into Bolt's dispatcher, signed as Slack signs them.
+The app is the one `herobot serve` runs — same settings parsing, listeners, services, database and
+outbox drainer — built with `process_before_response=True`, so when a console line returns, everything
+the bot does about it has happened. Requests go straight into Bolt's dispatcher, signed as Slack signs them.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from storage.db import Database
 from storage.models import utcnow
 
 CONSOLE_DATABASE_URL = "sqlite+aiosqlite:///./herobot-console.db"
+# Leaving the console: notices still being sent get this long; the rest wait in the database for next time.
+OUTBOX_STOP_SECONDS = 5.0
 
 
 class Clock:
@@ -218,7 +220,13 @@ async def open_workspace(
                 scheduler.start(list(job_sources))
                 secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
                 slack = Emulator(fake, secret, in_process_sender(hero.bolt))
-                yield Workspace(fake, hero, slack, clock, scheduler, label)
+                outbox = hero.runtime.outbox
+                assert outbox is not None
+                await outbox.start()
+                try:
+                    yield Workspace(fake, hero, slack, clock, scheduler, label)
+                finally:
+                    await outbox.stop(OUTBOX_STOP_SECONDS)
         finally:
             await fake.stop()
             if database is not None:

@@ -41,7 +41,7 @@ async def _add(runtime: Runtime, body: dict[str, Any], rest: str, client: AsyncW
     logged = (await log_drafts(runtime, client, team_id, user_of(body), [draft]))[0]
     return CommandReply(
         complaint_views.command_logged(logged, runtime.now()),
-        follow_up=lambda: announce(runtime, client, team_id, [logged]),
+        follow_up=lambda: announce(runtime, [logged]),
     )
 
 

@@ -46,4 +46,4 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         reply = complaint_views.logged_reply(logged, runtime.now(), add_details=True)
         await reply_in_thread(runtime, client, logged.complaint, channel, message.get("thread_ts") or ts, reply)
-        await announce(runtime, client, team_id, [logged])
+        await announce(runtime, [logged])

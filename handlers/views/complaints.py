@@ -55,7 +55,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         await ack()
         await _reply(client, meta, logged)
-        await announce(runtime, client, team_id, [logged])
+        await announce(runtime, [logged])
 
     async def _reply(client: AsyncWebClient, meta: ComplaintModalMeta, logged: Logged) -> None:
         payload = complaint_views.logged_reply(logged, runtime.now(), add_details=False)

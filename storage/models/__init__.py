@@ -12,6 +12,7 @@ from storage.models.complaints import (
 from storage.models.core import AuditEvent, CompactAcceptance, ProcessedEvent
 from storage.models.councils import Council, CouncilRun
 from storage.models.oauth import slack_bots, slack_installations, slack_oauth_states
+from storage.models.outbox import OutboxNotice
 from storage.models.projects import Project, ProjectMember, ProjectNote
 from storage.models.risk import RiskAssessment, RiskChecklistVersion, RiskReviewCard
 
@@ -25,6 +26,7 @@ __all__ = [
     "Council",
     "CouncilRun",
     "CrisisAlert",
+    "OutboxNotice",
     "ProcessedEvent",
     "Project",
     "ProjectMember",

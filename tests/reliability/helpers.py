@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select
 
+import handlers.ingest
 from bot.console import demo
 from bot.console.emulator import Emulator, Reply
 from bot.console.fake_slack import FakeSlack, OpenView
@@ -38,6 +39,13 @@ async def snapshot(database: Database) -> Snapshot:
             rows = (await session.execute(select(table))).all()
             taken[table.name] = sorted(tuple(repr(value) for value in row) for row in rows)
     return taken
+
+
+async def ingested_notices_sent() -> None:
+    """The ingestion API sends its notices after its answer (the outbox deletes each row once sent): wait
+    for them, so that a snapshot taken next is not changed by a notice going out meanwhile."""
+    while pending := [task for task in handlers.ingest._background if not task.done()]:
+        await asyncio.gather(*pending)
 
 
 async def sqlite_database(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
