@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,10 +113,40 @@ async def test_a_writer_that_fails_gives_its_turn_to_the_next(database: Database
     assert list(actions) == ["whole"]
 
 
-async def test_a_lock_held_by_another_process_is_waited_for_without_stopping_the_loop(tmp_path: Path) -> None:
+def _audit_row(number: int, action: str = "wrote") -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    return {
+        "team_id": "T1",
+        "entity_type": "x",
+        "entity_id": number,
+        "action": action,
+        "actor_id": "U1",
+        "before": None,
+        "after": {"n": number},
+        "created_at": datetime.now(UTC),
+    }
+
+
+async def _through_a_unit_of_work(database: Database) -> None:
+    async with database.unit_of_work() as session:
+        AuditRepository(session).record(team_id="T1", entity_type="x", entity_id=1, action="waited", actor_id="U1")
+
+
+async def _through_a_write(database: Database) -> None:
+    from storage.repositories.audit import insert_events
+
+    await database.write(insert_events, [_audit_row(1, "waited")])
+
+
+@pytest.mark.parametrize("write", [_through_a_unit_of_work, _through_a_write], ids=["unit_of_work", "write"])
+async def test_a_lock_held_by_another_process_is_waited_for_without_stopping_the_loop(
+    tmp_path: Path, write: Callable[[Database], Awaitable[None]]
+) -> None:
     """The request path's SQLite connections run on the event loop. When another process (a second
-    instance, `herobot purge`) holds the write lock, a write waits for it asynchronously: the loop goes
-    on answering, and the write lands once the lock is free."""
+    instance, `herobot purge`) holds the write lock, a write — through a unit of work, or a
+    `Database.write` whose work is tried again — waits for it asynchronously: the loop goes on
+    answering, and the write lands once, when the lock is free."""
     import sqlite3
 
     path = tmp_path / "shared.db"
@@ -124,14 +155,7 @@ async def test_a_lock_held_by_another_process_is_waited_for_without_stopping_the
     other_process = sqlite3.connect(path, isolation_level=None)
     other_process.execute("BEGIN IMMEDIATE")  # holds SQLite's write lock
     try:
-
-        async def write() -> None:
-            async with database.unit_of_work() as session:
-                AuditRepository(session).record(
-                    team_id="T1", entity_type="x", entity_id=1, action="waited", actor_id="U1"
-                )
-
-        writing = asyncio.ensure_future(write())
+        writing = asyncio.ensure_future(write(database))
         for _ in range(20):  # the loop keeps turning while the write waits
             await asyncio.sleep(0.005)
         assert not writing.done()
@@ -142,7 +166,7 @@ async def test_a_lock_held_by_another_process_is_waited_for_without_stopping_the
         other_process.close()
     await asyncio.wait_for(writing, 30)
     async with database.unit_of_work() as session:
-        assert await session.scalar(select(AuditEvent.action)) == "waited"
+        assert list((await session.scalars(select(AuditEvent.action))).all()) == ["waited"]
     await database.dispose()
 
 
@@ -180,49 +204,6 @@ async def test_the_wal_is_checkpointed_off_the_loop_once_it_has_grown(
     monkeypatch.setattr(storage_db, "CHECKPOINT_WAL_BYTES", 1)  # now any unsaved log is too much
     await write(3)
     assert checkpoints == ["PRAGMA wal_checkpoint(PASSIVE)"]
-    await database.dispose()
-
-
-def _audit_row(number: int, action: str = "wrote") -> dict[str, Any]:
-    from datetime import UTC, datetime
-
-    return {
-        "team_id": "T1",
-        "entity_type": "x",
-        "entity_id": number,
-        "action": action,
-        "actor_id": "U1",
-        "before": None,
-        "after": {"n": number},
-        "created_at": datetime.now(UTC),
-    }
-
-
-async def test_a_write_waits_for_a_lock_held_by_another_process_and_lands_once(tmp_path: Path) -> None:
-    """`Database.write` (the ack path's writes): while another process holds SQLite's write lock the work
-    waits asynchronously and is tried again; it lands exactly once when the lock is free."""
-    import sqlite3
-
-    from storage.repositories.audit import insert_events
-
-    path = tmp_path / "shared.db"
-    database = Database(f"sqlite+aiosqlite:///{path}")
-    await database.migrate()
-    other_process = sqlite3.connect(path, isolation_level=None)
-    other_process.execute("BEGIN IMMEDIATE")
-    try:
-        writing = asyncio.ensure_future(database.write(insert_events, [_audit_row(1, "waited")]))
-        for _ in range(20):
-            await asyncio.sleep(0.005)
-        assert not writing.done()
-        async with database.unit_of_work() as session:  # a read is answered meanwhile
-            assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 0
-    finally:
-        other_process.execute("COMMIT")
-        other_process.close()
-    await asyncio.wait_for(writing, 30)
-    async with database.unit_of_work() as session:
-        assert list((await session.scalars(select(AuditEvent.action))).all()) == ["waited"]
     await database.dispose()
 
 
