@@ -83,6 +83,7 @@ class Database:
         self._committer: asyncio.Task[None] | None = None
         self._wal_path: str | None = None
         self._checkpointing: asyncio.Future[None] | None = None
+        self._wal_checkpointed = 0  # the WAL's size when the last checkpoint started
         if not self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -269,31 +270,28 @@ class Database:
             self._after_write()
 
     def _after_write(self) -> None:
-        """Checkpoint the WAL once it has grown past CHECKPOINT_WAL_BYTES, on a connection thread. The loop's
+        """Checkpoint the WAL on a connection thread each time it has grown by CHECKPOINT_WAL_BYTES. The loop's
         connections never checkpoint (SQLite would otherwise copy the log into the file and sync it inside
-        some request's commit); the log is truncated after each checkpoint, so its size is what is unsaved."""
+        some request's commit). The log starts over (truncated) once a checkpoint has copied all of it
+        before the next write; under a steady stream of writes that waits for a pause, and meanwhile each
+        checkpoint copies what came since the last, instead of one starting after every write."""
         if self._wal_path is None or self._checkpointing is not None:
             return
         try:
             size = os.stat(self._wal_path).st_size
         except OSError:
             return
-        if size >= CHECKPOINT_WAL_BYTES:
+        if size < self._wal_checkpointed:  # the log started over
+            self._wal_checkpointed = 0
+        if size - self._wal_checkpointed >= CHECKPOINT_WAL_BYTES:
+            self._wal_checkpointed = size
             self._checkpointing = asyncio.ensure_future(self._checkpoint())
 
     async def _checkpoint(self) -> None:
         try:
-            # In the write turn: no writer of this process appends while the log is copied, so the copy
-            # reaches the log's end and the next writer starts the log again from its beginning (and
-            # truncates it). Under a steady stream of writes a checkpoint beside them would never reach
-            # the end, and the log would grow without bound. PASSIVE: waits for nobody, so the turn is held
-            # only as long as the copy takes; a reader's older snapshot just leaves its part for next time.
-            await _take(self._writer_lock())
-            try:
-                async with self.background_engine.connect() as connection:
-                    await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-            finally:
-                self._writer_lock().release()
+            async with self.background_engine.connect() as connection:
+                # PASSIVE: copies what no reader still needs, waits for nobody, never blocks a writer.
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
         except Exception as error:  # the next one will catch up; SQLite's log stays consistent either way
             log.warning("SQLite WAL checkpoint failed: %s", error)
         finally:

@@ -6,6 +6,7 @@ import asyncio
 import fcntl
 import os
 from collections.abc import Awaitable, Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -263,28 +264,45 @@ async def test_writes_that_arrive_together_share_one_commit_and_a_failing_one_ta
     await database.dispose()
 
 
-async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(
+async def test_while_the_log_cannot_start_over_a_checkpoint_follows_its_growth_not_every_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A checkpoint beside writers that never pause would never reach the log's end, and the log would
-    grow without bound; checkpoints take the write turn, so the log starts again from its beginning."""
+    """While something keeps the log from starting over (a reader's snapshot, writers that never pause),
+    it stays past CHECKPOINT_WAL_BYTES: a checkpoint starts each time it has grown by that much again,
+    not after every write."""
+    import sqlite3
+
     from storage import db as storage_db
     from storage.repositories.audit import insert_events
 
     monkeypatch.setattr(storage_db, "CHECKPOINT_WAL_BYTES", 64 * 1024)
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'steady.db'}")
+    path = tmp_path / "pinned.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
     await database.migrate()
-    wal = tmp_path / "steady.db-wal"
-    largest = 0
-    for number in range(400):
-        await database.write(insert_events, [_audit_row(number)])
-        await asyncio.sleep(0)  # requests arriving back to back
-        largest = max(largest, wal.stat().st_size)
-    if database._checkpointing is not None:
-        await database._checkpointing
-    assert largest < 1024 * 1024, f"the WAL grew to {largest} bytes"
-    async with database.unit_of_work() as session:
-        assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 400
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM audit_events").fetchall()  # an old snapshot: the log cannot start over
+    started: list[int] = []
+    real = database._checkpoint
+
+    async def counted() -> None:
+        started.append(wal.stat().st_size)
+        await real()
+
+    monkeypatch.setattr(database, "_checkpoint", counted)
+    wal = tmp_path / "pinned.db-wal"
+    try:
+        for number in range(300):
+            await database.write(insert_events, [_audit_row(number)])
+            if database._checkpointing is not None:
+                await database._checkpointing
+        size = wal.stat().st_size
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert size > 3 * 64 * 1024  # the log grew past the mark several times
+    assert 2 <= len(started) <= size // (64 * 1024)
+    assert all(later - earlier >= 64 * 1024 for earlier, later in pairwise(started))
     await database.dispose()
 
 
