@@ -14,14 +14,30 @@ from storage.models.councils import Council, CouncilRun
 from storage.models.oauth import slack_bots, slack_installations, slack_oauth_states
 from storage.models.projects import Project, ProjectMember, ProjectNote
 from storage.models.risk import RiskAssessment, RiskChecklistVersion, RiskReviewCard
+from storage.models.rollups import (
+    ComplaintDueHour,
+    ComplaintNetworkHour,
+    ComplaintResolvedHour,
+    ComplaintResponseDay,
+    ComplaintResponseHour,
+    ComplaintStatusHour,
+    ComplaintTagHour,
+)
 
 __all__ = [
     "AuditEvent",
     "Base",
     "CompactAcceptance",
     "Complaint",
+    "ComplaintDueHour",
+    "ComplaintNetworkHour",
     "ComplaintNote",
+    "ComplaintResolvedHour",
+    "ComplaintResponseDay",
+    "ComplaintResponseHour",
+    "ComplaintStatusHour",
     "ComplaintTag",
+    "ComplaintTagHour",
     "Council",
     "CouncilRun",
     "CrisisAlert",
