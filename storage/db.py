@@ -221,9 +221,13 @@ class Database:
         turn.held = True
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (safe to run from several instances at once)."""
+        """Bring the schema to the newest revision (safe to run from several instances at once), then fold the
+        changes queued for the digest's rollups: a migration may queue many (0007 queued every complaint)."""
         async with self._sqlite_migration_lock(), self.background_engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
+        from storage.repositories.folding import fold_pending  # here: the repositories import this module
+
+        await fold_pending(self)
 
     @asynccontextmanager
     async def _sqlite_migration_lock(self) -> AsyncIterator[None]:

@@ -15,12 +15,14 @@ from storage.models.oauth import slack_bots, slack_installations, slack_oauth_st
 from storage.models.projects import Project, ProjectMember, ProjectNote
 from storage.models.risk import RiskAssessment, RiskChecklistVersion, RiskReviewCard
 from storage.models.rollups import (
+    ComplaintChange,
     ComplaintDueHour,
     ComplaintNetworkHour,
     ComplaintResolvedHour,
     ComplaintResponseDay,
     ComplaintResponseHour,
     ComplaintStatusHour,
+    ComplaintTagChange,
     ComplaintTagHour,
 )
 
@@ -29,6 +31,7 @@ __all__ = [
     "Base",
     "CompactAcceptance",
     "Complaint",
+    "ComplaintChange",
     "ComplaintDueHour",
     "ComplaintNetworkHour",
     "ComplaintNote",
@@ -37,6 +40,7 @@ __all__ = [
     "ComplaintResponseHour",
     "ComplaintStatusHour",
     "ComplaintTag",
+    "ComplaintTagChange",
     "ComplaintTagHour",
     "Council",
     "CouncilRun",

@@ -1,27 +1,33 @@
 """Rollups of complaints: what the council digest counts, kept per workspace and UTC hour (and day).
 
-The database keeps them: triggers on `complaints` and `complaint_tags` (migration
-`0007_complaint_rollups`) add a row's contribution when it is inserted, take it away when it is deleted,
-and move it when an update changes what it counts (a status change moves one complaint from one status
-to another). Every writer — commands, buttons, the ingestion API's bulk inserts, follow-ups, retention —
-keeps them right without knowing they exist; an update that touches no counted column costs nothing.
-A count can fall to 0 and its row stays.
+Kept in two steps, so that writers never wait for one another on a shared counter:
+1. Triggers on `complaints` and `complaint_tags` (migration `0007_complaint_rollups`) append every change
+   to what the rollups count to `complaint_changes` / `complaint_tag_changes`: a new row as +1, a deleted
+   one as -1, an update of a counted column as -1 for the old values and +1 for the new. Every writer —
+   commands, buttons, the ingestion API's bulk inserts, follow-ups, retention, deletes — is covered
+   without knowing; an update that touches no counted column appends nothing. An append locks no
+   existing row, where an UPSERT of the hour's counter would make every writer of the hour queue for it
+   until commit.
+2. `storage.repositories.folding` adds the pending changes into the rollups and deletes them, every minute
+   (`bot.councils.rollups`) and after each migration.
 
-`storage.repositories.digest` reads the whole hours of a period here and the partial hours at its edges
-from the complaints themselves, so every count equals the count over the complaints.
+Readers (`storage.repositories.rollups`) add the rollups, the changes not folded yet, and for the partial
+hours at a period's edges the complaints themselves: every count equals the count over the complaints,
+folded or not. A count can fall to 0 and its row stays.
 
-Time to first response is kept as a histogram: per hour, per bucket of response time, how many and the
-sum of their milliseconds. The buckets are as fine as the digest shows the figure (see
+Time to first response is kept as a histogram: per hour (and per day), per bucket of response time, how
+many and the sum of their milliseconds. The buckets are as fine as the digest shows the figure (see
 `bot.councils.digest_views.duration`): a minute below 2 hours, 0.1 hour below 2 days, 0.1 day beyond.
-The triggers compute the bucket in SQL; `response_bucket` here is the same rule, and changing it takes a
-migration that rebuilds `complaint_response_hours`.
+`response_bucket` is the rule (`storage.repositories.rollups.response_bucket_sql` the same in SQL).
+Changing it, or what any rollup counts, takes a migration that empties the rollup and queues every
+complaint as a change again (as 0007 does), for the next fold to rebuild it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import BigInteger, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -139,3 +145,39 @@ class ComplaintTagHour(Base):
     hour: Mapped[datetime] = mapped_column(primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
     tags: Mapped[int] = mapped_column(Integer)
+
+
+# ---- changes not folded yet ----------------------------------------------------------------------------
+
+_CHANGE_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite: the rowid itself
+
+
+class ComplaintChange(Base):
+    """A complaint's counted columns as they were (`delta` -1) or are now (+1), appended by the triggers."""
+
+    __tablename__ = "complaint_changes"
+    # Never reused on SQLite either: the fold there takes the changes up to an id.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(_CHANGE_ID, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    network: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    first_response_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    delta: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ComplaintTagChange(Base):
+    """A tag given (`delta` +1) or taken away (-1), appended by the triggers on `complaint_tags`."""
+
+    __tablename__ = "complaint_tag_changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(_CHANGE_ID, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    tag: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    delta: Mapped[int] = mapped_column(SmallInteger)

@@ -31,8 +31,8 @@ _INSERT_EVENT = insert(AuditEvent)
 _COMPLAINTS, _TAGS = Complaint.metadata.tables["complaints"], ComplaintTag.metadata.tables["complaint_tags"]
 _INSERT_MANY_BY_KEY = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, _COMPLAINTS.c.url_key)
 _INSERT_MANY_IN_ORDER = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, sort_by_parameter_order=True)
-# RETURNING makes SQLAlchemy send the rows as multi-row INSERTs (pages of 1,000): on PostgreSQL the rollups'
-# statement triggers (migration 0007) then run once per page; an executemany would run them once per tag.
+# RETURNING makes SQLAlchemy send the rows as multi-row INSERTs (pages of 1,000): on PostgreSQL the statement
+# triggers that queue changes for the digest's rollups (migration 0007) then run once per page, not per tag.
 _INSERT_TAGS = insert(_TAGS).returning(_TAGS.c.complaint_id)
 
 

@@ -1,11 +1,12 @@
 """The figures of a council digest, each one SQL aggregate over one workspace and one period [start, end).
 
-The complaints' figures read the rollups (`storage.models.rollups`) for the whole UTC hours (or days) of
-the period and the complaints themselves for the partial hours at its edges (`storage.repositories.rollups`):
-their cost follows the length of the period, not the number of complaints, and the counts are exactly the
-counts over the complaints. The other figures read their tables; every query filters on the workspace and
-a timestamp range that an index leads with (see `storage.models.councils.DIGEST_INDEXES`). Rows are
-counted, grouped and ordered in the database, never loaded into Python.
+The complaints' figures add up the rollups (`storage.models.rollups`) and the changes queued for them for
+the whole UTC hours (or days) of the period, and the complaints themselves for the partial hours at its
+edges (`storage.repositories.rollups`): their cost follows the length of the period, not the number of
+complaints, and the counts are exactly the counts over the complaints. The other figures read their
+tables; every query filters on the workspace and a timestamp range that an index leads with (see
+`storage.models.councils.DIGEST_INDEXES`). Rows are counted, grouped and ordered in the database, never
+loaded into Python.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import (
     Complaint,
+    ComplaintChange,
     ComplaintDueHour,
     ComplaintNetworkHour,
     ComplaintResolvedHour,
@@ -27,6 +29,7 @@ from storage.models import (
     ComplaintResponseHour,
     ComplaintStatusHour,
     ComplaintTag,
+    ComplaintTagChange,
     ComplaintTagHour,
     CrisisAlert,
     Project,
@@ -36,6 +39,7 @@ from storage.models import (
 from storage.repositories.rollups import (
     DAY,
     HOUR,
+    Records,
     RollupReader,
     median_of,
     response_bucket_sql,
@@ -94,28 +98,32 @@ class DigestRepository:
         )
 
     # ---- complaints -----------------------------------------------------------------------------
-    # Whole UTC hours (or days) from the rollups, the partial hours at the edges from the complaints.
+    # Whole UTC hours (or days) from the rollups and the changes not folded yet, the partial hours at the
+    # edges from the complaints: `rows(table, weight)` says what a complaint (or a queued change) adds.
     async def complaints_opened(self, start: datetime, end: datetime) -> int:
         rollup = self.rollups.rollup(ComplaintStatusHour.hour, sums=[ComplaintStatusHour.complaints])
-        raw = self.rollups.raw(Complaint.created_at, literal(1))
-        (opened,) = await self.rollups.totals([start, end], {HOUR: rollup}, raw)
+        records = Records(Complaint, ComplaintChange, lambda t, weight: (t.created_at, [weight], []))
+        (opened,) = await self.rollups.totals([start, end], {HOUR: rollup}, records)
         return opened
 
     async def complaints_resolved(self, start: datetime, end: datetime) -> int:
         rollup = self.rollups.rollup(ComplaintResolvedHour.hour, sums=[ComplaintResolvedHour.complaints])
-        raw = self.rollups.raw(Complaint.closed_at, literal(1), where=[Complaint.status == "resolved"])
-        (resolved,) = await self.rollups.totals([start, end], {HOUR: rollup}, raw)
+        records = Records(
+            Complaint, ComplaintChange, lambda t, weight: (t.closed_at, [weight], [t.status == "resolved"])
+        )
+        (resolved,) = await self.rollups.totals([start, end], {HOUR: rollup}, records)
         return resolved
 
     async def complaints_due(self, start: datetime, end: datetime) -> tuple[int, int]:
         """Of the complaints whose first-response target fell in the period: how many, and how many met it
         (answered, or closed, by then). Dismissed complaints are left out."""
-        met = or_(Complaint.first_response_at <= Complaint.due_at, Complaint.closed_at <= Complaint.due_at)
+
+        def rows(t: Any, weight: Any) -> tuple[Any, list[Any], list[ColumnElement[bool]]]:
+            met = or_(t.first_response_at <= t.due_at, t.closed_at <= t.due_at)
+            return t.due_at, [weight, case((met, weight), else_=0)], [t.status != "dismissed"]
+
         rollup = self.rollups.rollup(ComplaintDueHour.hour, sums=[ComplaintDueHour.due, ComplaintDueHour.met])
-        raw = self.rollups.raw(
-            Complaint.due_at, literal(1), case((met, 1), else_=0), where=[Complaint.status != "dismissed"]
-        )
-        due, within = await self.rollups.totals([start, end], {HOUR: rollup}, raw)
+        due, within = await self.rollups.totals([start, end], {HOUR: rollup}, Records(Complaint, ComplaintChange, rows))
         return due, within
 
     async def median_first_response_seconds(self, start: datetime, end: datetime) -> float | None:
@@ -126,32 +134,36 @@ class DigestRepository:
         bucket holds one distinct time; otherwise within the bucket's width — a minute below 2 hours, 0.1
         hour below 2 days, 0.1 day beyond, the precision the digest shows the figure with.
         """
+
+        def rows(t: Any, weight: Any) -> tuple[Any, list[Any], list[ColumnElement[bool]]]:
+            milliseconds = response_milliseconds(self._dialect, t.first_response_at, t.created_at)
+            return t.first_response_at, [response_bucket_sql(milliseconds), weight, weight * milliseconds], []
+
         by_hour, by_day = ComplaintResponseHour, ComplaintResponseDay
-        milliseconds = response_milliseconds(self._dialect, Complaint.first_response_at, Complaint.created_at)
-        rows = await self.rollups.grouped(
+        found = await self.rollups.grouped(
             [start, end],
             {
                 DAY: self.rollups.rollup(by_day.day, by_day.bucket, sums=[by_day.responses, by_day.milliseconds]),
                 HOUR: self.rollups.rollup(by_hour.hour, by_hour.bucket, sums=[by_hour.responses, by_hour.milliseconds]),
             },
-            self.rollups.raw(Complaint.first_response_at, response_bucket_sql(milliseconds), literal(1), milliseconds),
+            Records(Complaint, ComplaintChange, rows),
             keys=1,
             in_key_order=True,
         )
-        return median_of([(int(count), int(total)) for _, count, total in rows])
+        return median_of([(int(count), int(total)) for _, count, total in found])
 
     async def top_tags(self, start: datetime, end: datetime, limit: int = 5) -> list[tuple[str, int]]:
         rollup = self.rollups.rollup(ComplaintTagHour.hour, ComplaintTagHour.tag, sums=[ComplaintTagHour.tags])
-        raw = self.rollups.raw(ComplaintTag.created_at, ComplaintTag.tag, literal(1))
-        rows = await self.rollups.grouped([start, end], {HOUR: rollup}, raw, keys=1, limit=limit)
-        return [(tag, int(n)) for tag, n in rows]
+        records = Records(ComplaintTag, ComplaintTagChange, lambda t, weight: (t.created_at, [t.tag, weight], []))
+        found = await self.rollups.grouped([start, end], {HOUR: rollup}, records, keys=1, limit=limit)
+        return [(tag, int(n)) for tag, n in found]
 
     async def top_networks(self, start: datetime, end: datetime, limit: int = 5) -> list[tuple[str, int]]:
         by_network = ComplaintNetworkHour
         rollup = self.rollups.rollup(by_network.hour, by_network.network, sums=[by_network.complaints])
-        raw = self.rollups.raw(Complaint.created_at, Complaint.network, literal(1))
-        rows = await self.rollups.grouped([start, end], {HOUR: rollup}, raw, keys=1, limit=limit)
-        return [(network, int(n)) for network, n in rows]
+        records = Records(Complaint, ComplaintChange, lambda t, weight: (t.created_at, [t.network, weight], []))
+        found = await self.rollups.grouped([start, end], {HOUR: rollup}, records, keys=1, limit=limit)
+        return [(network, int(n)) for network, n in found]
 
     async def complaints_by_bucket(self, bounds: Sequence[datetime]) -> dict[tuple[int, str], int]:
         """Complaints logged in each [bounds[i], bounds[i+1]) by their status now, in one grouped query.
@@ -167,11 +179,13 @@ class DigestRepository:
             ComplaintStatusHour.status,
             sums=[ComplaintStatusHour.complaints],
         )
-        raw = self.rollups.raw(
-            Complaint.created_at, _bucket_of(Complaint.created_at, bounds, 0, last), Complaint.status, literal(1)
+        records = Records(
+            Complaint,
+            ComplaintChange,
+            lambda t, weight: (t.created_at, [_bucket_of(t.created_at, bounds, 0, last), t.status, weight], []),
         )
-        rows = await self.rollups.grouped(bounds, {HOUR: rollup}, raw, keys=2)
-        return {(int(index), status): int(n) for index, status, n in rows}
+        found = await self.rollups.grouped(bounds, {HOUR: rollup}, records, keys=2)
+        return {(int(index), status): int(n) for index, status, n in found}
 
     async def crisis_alerts(self, start: datetime, end: datetime, limit: int = 5) -> tuple[int, list[str]]:
         where = (CrisisAlert.team_id == self.team_id, _within(CrisisAlert.opened_at, start, end))

@@ -1,10 +1,11 @@
 """Reading the rollups (`storage.models.rollups`) for a period that need not start or end on the hour.
 
-A period is cut into whole UTC days or hours, read from the rollups of that grain, and the rest — the
-minutes before its first whole hour and after its last, or around a bound that falls inside an hour (a
-day starting at 18:30 UTC for a council in India) — read from the complaints themselves. Both sides yield
-rows of the same columns and one statement adds them up, so every count equals the count over the
-complaints, and its cost follows the length of the period, not the number of complaints.
+A period is cut into whole UTC days or hours and the rest — the minutes before its first whole hour and
+after its last, or around a bound that falls inside an hour (a day starting at 18:30 UTC for a council in
+India). The whole days and hours are read from the rollups of that grain plus the changes queued for them
+and not folded yet; the rest from the complaints themselves. Every side yields rows of the same columns and
+one statement adds them up, so every count equals the count over the complaints, and its cost follows the
+length of the period (and the minute or so of changes waiting for the fold), not the number of complaints.
 """
 
 from __future__ import annotations
@@ -41,8 +42,27 @@ DAY = timedelta(days=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Ranges = list[tuple[datetime, datetime]]
-# One side of a figure: the rows of a rollup for these whole days or hours, or the complaints in these ranges.
+# The rollup side of a figure: a rollup's rows for these whole days or hours.
 Part = Callable[[Ranges], Select[*tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class Records:
+    """The record side of a figure: `rows(table, weight)` gives the time column that places a row in the
+    period, the row's columns (its keys, then what it adds to each counter, in units of `weight`) and the
+    conditions for it to count. Read from `stored` (each row counts once) for the partial hours, and from
+    `queued`, the changes not folded yet (each counts its delta), for the whole hours."""
+
+    stored: Any
+    queued: Any
+    rows: Callable[[Any, Any], tuple[Any, list[Any], list[ColumnElement[bool]]]]
+
+    def part(self, table: Any, weight: Any, within: Callable[[Any, Ranges], ColumnElement[bool]]) -> Part:
+        def rows_in(ranges: Ranges) -> Select[*tuple[Any, ...]]:
+            time, columns, conditions = self.rows(table, weight)
+            return select(*columns).where(within(time, ranges), *conditions)
+
+        return rows_in
 
 
 @dataclass
@@ -118,15 +138,27 @@ class RollupReader:
 
         return part
 
-    def raw(self, time: Any, *columns: Any, where: Sequence[ColumnElement[bool]] = ()) -> Part:
-        """One row per record whose `time` is in the ranges: its keys, then what it adds to each counter."""
-        return lambda ranges: select(*columns).where(self.within(time, ranges), *where)
+    def _union(self, split: Split, rolled: Mapping[timedelta, Part], records: Records) -> Subquery | None:
+        """Every side of a figure as one relation, columns named v0, v1…; None for an empty period."""
+        parts = [rolled[grain](ranges) for grain, ranges in split.whole.items() if ranges]
+        whole = sorted(ranges for grain_ranges in split.whole.values() for ranges in grain_ranges)
+        if whole:
+            parts.append(records.part(records.queued, records.queued.delta, self.within)(whole))
+        if split.rest:
+            parts.append(records.part(records.stored, literal(1), self.within)(split.rest))
+        if not parts:
+            return None
+        named = [
+            part.with_only_columns(*(column.label(f"v{i}") for i, column in enumerate(part.selected_columns)))
+            for part in parts
+        ]
+        return (named[0] if len(named) == 1 else union_all(*named)).subquery()
 
-    async def totals(self, bounds: Sequence[datetime], rolled: Mapping[timedelta, Part], raw: Part) -> list[int]:
+    async def totals(self, bounds: Sequence[datetime], rolled: Mapping[timedelta, Part], records: Records) -> list[int]:
         """Each counter summed over the period."""
-        union = _union(split_at(bounds, rolled), rolled, raw)
+        union = self._union(split_at(bounds, rolled), rolled, records)
         if union is None:  # an empty period
-            return [0] * len(raw([(bounds[0], bounds[-1])]).selected_columns)
+            return [0] * len(records.rows(records.stored, literal(1))[1])
         statement = select(*(func.coalesce(func.sum(column), 0) for column in union.c))
         return [int(value) for value in (await self.session.execute(statement)).one()]
 
@@ -134,7 +166,7 @@ class RollupReader:
         self,
         bounds: Sequence[datetime],
         rolled: Mapping[timedelta, Part],
-        raw: Part,
+        records: Records,
         *,
         keys: int,
         limit: int | None = None,
@@ -142,7 +174,7 @@ class RollupReader:
     ) -> list[Any]:
         """Counters summed per key (the first `keys` columns) over the period, keys whose first counter sums
         to 0 left out; the largest first (ties by key), or in key order."""
-        union = _union(split_at(bounds, rolled), rolled, raw)
+        union = self._union(split_at(bounds, rolled), rolled, records)
         if union is None:
             return []
         key_columns = list(union.c)[:keys]
@@ -156,24 +188,11 @@ class RollupReader:
         return list((await self.session.execute(statement)).all())
 
 
-def _union(split: Split, rolled: Mapping[timedelta, Part], raw: Part) -> Subquery | None:
-    """Every side of a figure as one relation, columns named v0, v1…; None for an empty period."""
-    parts = [rolled[grain](ranges) for grain, ranges in split.whole.items() if ranges]
-    parts += [raw(split.rest)] if split.rest else []
-    if not parts:
-        return None
-    named = [
-        part.with_only_columns(*(column.label(f"v{i}") for i, column in enumerate(part.selected_columns)))
-        for part in parts
-    ]
-    return (named[0] if len(named) == 1 else union_all(*named)).subquery()
-
-
 # ---- time to first response ------------------------------------------------------------------------
 
 
 def response_milliseconds(dialect: str, answered: Any, logged: Any) -> ColumnElement[int]:
-    """Milliseconds from `logged` to `answered`, rounded, as the rollups' triggers compute them."""
+    """Milliseconds from `logged` to `answered`, rounded: the histogram's measure, for the fold and the edges alike."""
     if dialect == "postgresql":
         return cast(func.round(extract("epoch", answered - logged) * 1000), BigInteger)
     return cast(func.round((func.julianday(answered) - func.julianday(logged)) * 86400000.0), Integer)

@@ -1,5 +1,5 @@
 """The digest's complaint figures counted straight from the complaints, in Python, to hold the rollups to;
-and the rollups as their triggers should have left them."""
+and the rollups as a fold of every queued change should leave them."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ async def stored(database: Database) -> Stored:
     return Stored([Row(*row) for row in complaints], [Tag(*row) for row in tags])
 
 
-# ---- the rollups, as the triggers should keep them ------------------------------------------------------
+# ---- the rollups, as a fold of every queued change should leave them ---------------------------------------
 
 
 def _hour(at: datetime) -> datetime:

@@ -1,4 +1,5 @@
-"""Migration 0007 fills the rollups from the complaints already stored, and its downgrade removes them whole."""
+"""Migration 0007 queues the complaints already stored, `Database.migrate` folds them into the rollups, and the
+downgrade removes it all."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ import random
 from typing import Any
 
 from alembic import command
-from sqlalchemy import insert, inspect, select, text
+from sqlalchemy import func, insert, inspect, select, text
 
 from storage.db import Database, alembic_config
 from storage.models import Complaint, ComplaintTag
+from storage.repositories.folding import fold_pending
 from tests.integration import rollup_helpers as oracle
 
 BEFORE_ROLLUPS = "0006_complaint_indexes"
 ROLLUP_TABLES = {
+    "complaint_changes",
+    "complaint_tag_changes",
     "complaint_status_hours",
     "complaint_network_hours",
     "complaint_resolved_hours",
@@ -30,7 +34,7 @@ async def _alembic(database: Database, action: str, revision: str) -> None:
 
 
 def _rollup_objects(connection: Any) -> set[str]:
-    """The rollups' tables, and the triggers and trigger functions on the complaints' tables."""
+    """The rollups' and queues' tables, and the triggers and trigger functions on the complaints' tables."""
     found = {name for name in inspect(connection).get_table_names() if name in ROLLUP_TABLES}
     if connection.dialect.name == "sqlite":
         triggers = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
@@ -66,6 +70,11 @@ async def _store_complaints(database: Database, rng: random.Random, first: int, 
         await session.execute(insert(ComplaintTag), tags)
 
 
+async def _tags(database: Database) -> int:
+    async with database.unit_of_work() as session:
+        return int(await session.scalar(select(func.count()).select_from(ComplaintTag)) or 0)
+
+
 async def _assert_rollups_match(database: Database) -> None:
     data = await oracle.stored(database)
     assert data.complaints and data.tags
@@ -83,18 +92,20 @@ async def test_the_upgrade_fills_the_rollups_and_the_downgrade_removes_them(data
 
         await _alembic(database, "upgrade", "heads")
         assert await _objects(database) == at_head
+        assert await fold_pending(database, limit=70) == 300 + await _tags(database)  # several batches
         await _assert_rollups_match(database)
-        # The triggers carry on from the back-filled counts.
+        # The triggers and the fold carry on from the back-filled counts.
         async with database.unit_of_work() as session:
             complaint = (await session.scalars(select(Complaint).where(Complaint.status == "new").limit(1))).one()
             complaint.status = "resolved"
             complaint.closed_at = complaint.created_at
         await _store_complaints(database, rng, 1000, 20)
+        await fold_pending(database)
         await _assert_rollups_match(database)
 
         await _alembic(database, "downgrade", BEFORE_ROLLUPS)
         assert await _objects(database) == set()
         await _store_complaints(database, rng, 2000, 20)  # the complaints stay writable without them
     finally:
-        await _alembic(database, "upgrade", "heads")
+        await database.migrate()  # what a start does: upgrade, then fold
     await _assert_rollups_match(database)
