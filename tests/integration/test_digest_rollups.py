@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from storage.repositories.complaints import ComplaintRepository
 from storage.repositories.digest import DigestRepository
 from storage.repositories.folding import RollupFolder, fold_pending
 from storage.repositories.retention import RetentionRepository
+from tests.conftest import _prepare_postgres, postgres_url
 from tests.integration import rollup_helpers as oracle
 from tests.integration.rollup_helpers import SEVERITY_HOURS, STATUSES, TAGS, TEAMS, WINDOW, WINDOW_START
 
@@ -308,19 +310,26 @@ async def test_an_update_that_changes_nothing_counted_queues_nothing(database: D
     assert await queued(database) == 0
 
 
-async def test_writers_of_the_same_hour_do_not_wait_for_each_other(database: Database) -> None:
+@pytest.fixture
+async def postgresql() -> AsyncIterator[Database]:
+    """PostgreSQL only: SQLite has one writer at a time whatever the schema."""
+    database = await _prepare_postgres(postgres_url())
+    yield database
+    await database.dispose()
+
+
+@pytest.mark.postgresql
+async def test_writers_of_the_same_hour_do_not_wait_for_each_other(postgresql: Database) -> None:
     """Two open transactions log complaints in the same hour, of the same status and network: the second
     commits while the first is still open (a shared counter would make it wait for the first's commit)."""
-    if database.is_sqlite:
-        pytest.skip("SQLite has one writer at a time anyway")
     rng = random.Random(5)
     values = [oracle.complaint_values(rng, TEAMS[0], serial) for serial in (1, 2)]
     for row in values:
         row.update(created_at=WINDOW_START, status="new", network="forum", first_response_at=None, closed_at=None)
-    async with database.unit_of_work() as first:
+    async with postgresql.unit_of_work() as first:
         await first.execute(insert(COMPLAINTS_TABLE), [values[0]])
-        async with asyncio.timeout(5), database.unit_of_work() as second:
+        async with asyncio.timeout(5), postgresql.unit_of_work() as second:
             await second.execute(insert(COMPLAINTS_TABLE), [values[1]])
-    await fold_pending(database)
-    async with database.unit_of_work() as session:
+    await fold_pending(postgresql)
+    async with postgresql.unit_of_work() as session:
         assert await DigestRepository(session, TEAMS[0]).complaints_opened(WINDOW_START, WINDOW_START + WINDOW) == 2
