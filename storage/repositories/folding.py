@@ -8,8 +8,8 @@ is never held for long.
 
 On PostgreSQL one statement does it (the DELETE … RETURNING feeding the UPSERTs), and a transaction-level
 advisory lock keeps it to one fold at a time across instances (two would lock rollup rows in an
-unpredictable order). On SQLite, the only writer while it holds the write lock, the batch is the changes up
-to an id (ids only grow: the queues are AUTOINCREMENT tables).
+unpredictable order). On SQLite the batch is the changes up to the id it reads first: ids only grow (the
+queues are AUTOINCREMENT tables), so a change queued meanwhile comes after it and waits for the next fold.
 """
 
 from __future__ import annotations
