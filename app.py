@@ -15,6 +15,7 @@ def main() -> int:
     from bot.complaints import followup as complaint_followup
     from bot.complaints import metrics as complaint_metrics
     from bot.councils import metrics as council_metrics
+    from bot.councils import rollups as council_rollups
     from bot.councils import scheduling as council_scheduling
     from bot.projects import metrics as project_metrics
     from handlers import register_all
@@ -23,7 +24,12 @@ def main() -> int:
     return cli_main(
         sys.argv[1:],
         register=register_all,
-        jobs=[retention.register_jobs, complaint_followup.register_jobs, council_scheduling.register_jobs],
+        jobs=[
+            retention.register_jobs,
+            complaint_followup.register_jobs,
+            council_scheduling.register_jobs,
+            council_rollups.register_jobs,
+        ],
         metric_sources=[
             project_metrics.register_metrics,
             complaint_metrics.register_metrics,

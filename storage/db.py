@@ -61,9 +61,6 @@ class _QueuedWrite:
 
 _write_turn: ContextVar[_WriteTurn | None] = ContextVar("herobot_sqlite_write_turn", default=None)
 
-# SQLite databases by their engine, for `write_in_one_trip` (it takes the write turn itself).
-_databases: dict[int, Database] = {}
-
 
 class Database:
     """On SQLite, two engines on the one file: `engine`, whose connections run on the event loop's thread
@@ -103,7 +100,6 @@ class Database:
                 on_loop = engine is not self.background_engine
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas(on_loop=on_loop))
                 event.listen(engine.sync_engine, "before_cursor_execute", self._wait_for_write_turn)
-                _databases[id(engine.sync_engine)] = self
             if path:
                 self._wal_path = f"{path}-wal"
                 self._reader = create_engine(
@@ -313,14 +309,6 @@ class Database:
             self._writers = (loop, asyncio.Lock())
         return self._writers[1]
 
-    async def take_write_turn(self) -> None:
-        """Queue for the write turn now (a unit of work about to write without SQLAlchemy's cursor)."""
-        turn = _write_turn.get()
-        if turn is None or turn.held:
-            return
-        await _take(self._writer_lock())
-        turn.held = True
-
     def _wait_for_write_turn(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         """SQLite takes one writer at a time. Writers queue here, in order, instead of in SQLite's busy
         handler, which polls with sleeps of up to 100 ms and lets a late writer overtake an early one."""
@@ -331,9 +319,13 @@ class Database:
         turn.held = True
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (safe to run from several instances at once)."""
+        """Bring the schema to the newest revision (safe to run from several instances at once), then fold the
+        changes queued for the digest's rollups: a migration may queue many (0008 queued every complaint)."""
         async with self._sqlite_migration_lock(), self.background_engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
+        from storage.repositories.folding import fold_pending  # here: the repositories import this module
+
+        await fold_pending(self)
 
     @asynccontextmanager
     async def _sqlite_migration_lock(self) -> AsyncIterator[None]:
@@ -372,7 +364,6 @@ class Database:
                 sync_engine.dispose()
         self._reading = self._writing = None
         for engine in {self.engine, self.background_engine}:
-            _databases.pop(id(engine.sync_engine), None)
             await engine.dispose()
 
 
@@ -447,8 +438,8 @@ def _script_heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-# Compiled forms of the statements `write_in_one_trip` runs (module-level statements, a handful of column
-# sets): compiling an INSERT costs more than running it.
+# Compiled forms of the statements `execute_rows` and `select_rows` run straight on the driver (module-level
+# statements, a handful of column sets): compiling an INSERT costs more than running it.
 _compiled: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
 

@@ -15,14 +15,34 @@ from storage.models.oauth import slack_bots, slack_installations, slack_oauth_st
 from storage.models.outbox import OutboxNotice
 from storage.models.projects import Project, ProjectMember, ProjectNote
 from storage.models.risk import RiskAssessment, RiskChecklistVersion, RiskReviewCard
+from storage.models.rollups import (
+    ComplaintChange,
+    ComplaintDueHour,
+    ComplaintNetworkHour,
+    ComplaintResolvedHour,
+    ComplaintResponseDay,
+    ComplaintResponseHour,
+    ComplaintStatusHour,
+    ComplaintTagChange,
+    ComplaintTagHour,
+)
 
 __all__ = [
     "AuditEvent",
     "Base",
     "CompactAcceptance",
     "Complaint",
+    "ComplaintChange",
+    "ComplaintDueHour",
+    "ComplaintNetworkHour",
     "ComplaintNote",
+    "ComplaintResolvedHour",
+    "ComplaintResponseDay",
+    "ComplaintResponseHour",
+    "ComplaintStatusHour",
     "ComplaintTag",
+    "ComplaintTagChange",
+    "ComplaintTagHour",
     "Council",
     "CouncilRun",
     "CrisisAlert",
