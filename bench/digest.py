@@ -29,7 +29,7 @@ from bot.councils.cadence import Cadence, Frequency
 from bot.councils.digest import compose_digest
 from storage.db import Database
 from storage.models import Complaint, ComplaintTag, Council, CrisisAlert
-from storage.repositories.folding import fold_pending
+from storage.repositories.folding import fold_pending, migrate_and_fold
 
 TEAM = "T0BENCH"
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -133,7 +133,7 @@ async def measure(url: str, rows: int) -> tuple[float, list[tuple[str, float, in
     """Load `rows` complaints into the EMPTY database at `url`, then time the digests: (load seconds, timings)."""
     database = Database(url)
     try:
-        await database.migrate()
+        await migrate_and_fold(database)
         started = time.monotonic()
         await load(database, rows)
         loaded = time.monotonic() - started
@@ -180,7 +180,7 @@ async def main(args: argparse.Namespace, reused: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         path = args.reuse or f"{scratch}/bench.db"
         database = Database(os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{path}")
-        await database.migrate()
+        await migrate_and_fold(database)
         if not reused:
             started = time.monotonic()
             await load(database, args.rows)

@@ -14,6 +14,7 @@ from bot.metrics import MetricSource
 from bot.scheduler import JobSource
 from bot.settings import ConfigurationError, Settings, load_settings
 from storage.db import Database
+from storage.repositories.folding import migrate_and_fold
 
 log = logging.getLogger("herobot")
 
@@ -142,7 +143,7 @@ def main(
 async def _migrate(settings: Settings) -> None:
     database = Database(settings.database_url)
     try:
-        await database.migrate()
+        await migrate_and_fold(database)
     except Exception as error:
         raise ConfigurationError(
             f"DATABASE_URL: cannot migrate the database ({type(error).__name__}: {error})"

@@ -32,6 +32,7 @@ from bot.scheduler import JobSource, Scheduler
 from bot.settings import ConfigurationError, Settings
 from bot.slack_client import build_client
 from storage.db import Database
+from storage.repositories.folding import migrate_and_fold
 
 log = logging.getLogger("herobot")
 
@@ -183,7 +184,7 @@ async def _until_signalled() -> None:
 
 async def _migrate_open(database: Database) -> None:
     try:
-        await database.migrate()
+        await migrate_and_fold(database)
     except Exception as error:
         raise ConfigurationError(
             f"DATABASE_URL: cannot reach or migrate the database ({type(error).__name__}: {error})"

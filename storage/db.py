@@ -319,13 +319,10 @@ class Database:
         turn.held = True
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (safe to run from several instances at once), then fold the
-        changes queued for the digest's rollups: a migration may queue many (0008 queued every complaint)."""
+        """Bring the schema to the newest revision (safe to run from several instances at once). A start runs
+        `storage.repositories.folding.migrate_and_fold`, which then folds what a migration queued."""
         async with self._sqlite_migration_lock(), self.background_engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
-        from storage.repositories.folding import fold_pending  # here: the repositories import this module
-
-        await fold_pending(self)
 
     @asynccontextmanager
     async def _sqlite_migration_lock(self) -> AsyncIterator[None]:

@@ -30,6 +30,7 @@ from bot.scheduler import Job, JobSource, Scheduler
 from bot.settings import ConfigurationError, Settings, load_settings
 from storage.db import Database
 from storage.models import utcnow
+from storage.repositories.folding import migrate_and_fold
 
 CONSOLE_DATABASE_URL = "sqlite+aiosqlite:///./herobot-console.db"
 # Leaving the console: notices still being sent get this long; the rest wait in the database for next time.
@@ -235,7 +236,7 @@ async def open_workspace(
 
 async def _migrate(database: Database) -> None:
     try:
-        await database.migrate()
+        await migrate_and_fold(database)
     except Exception as error:
         raise ConfigurationError(
             f"DATABASE_URL: cannot reach or migrate the database ({type(error).__name__}: {error})"

@@ -174,3 +174,10 @@ async def fold_pending(database: Database, limit: int | None = None) -> int:
             if done < limit:
                 break
     return folded
+
+
+async def migrate_and_fold(database: Database) -> None:
+    """What a start does: bring the schema to the newest revision, then fold the changes queued for the
+    digest's rollups (a migration may queue many: 0008 queued every complaint)."""
+    await database.migrate()
+    await fold_pending(database)

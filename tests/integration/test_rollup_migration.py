@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, inspect, select, text
 
 from storage.db import Database, alembic_config
 from storage.models import Complaint, ComplaintTag
-from storage.repositories.folding import fold_pending
+from storage.repositories.folding import fold_pending, migrate_and_fold
 from tests.integration import rollup_helpers as oracle
 
 BEFORE_ROLLUPS = "0007_outbox"
@@ -107,5 +107,5 @@ async def test_the_upgrade_fills_the_rollups_and_the_downgrade_removes_them(data
         assert await _objects(database) == set()
         await _store_complaints(database, rng, 2000, 20)  # the complaints stay writable without them
     finally:
-        await database.migrate()  # what a start does: upgrade, then fold
+        await migrate_and_fold(database)  # what a start does: upgrade, then fold
     await _assert_rollups_match(database)
