@@ -17,8 +17,8 @@ Appending locks no existing row: writers of the same hour never queue for a shar
   update of other columns (retention blanking personal data, a reminder's claim, the owner's card) does
   not fire it.
 
-The existing complaints and tags are queued as changes (+1 each); `Database.migrate` folds them right after,
-so the rollups are whole when the migration returns. On PostgreSQL the two tables are locked first: no write
+The existing complaints and tags are queued as changes (+1 each); a start folds them right after (`migrate_and_fold`),
+so the rollups are whole once the start has folded them. On PostgreSQL the two tables are locked first: no write
 slips between the triggers and the queueing.
 
 Revision ID: 0008_complaint_rollups

@@ -1,4 +1,4 @@
-"""Migration 0008 queues the complaints already stored, `Database.migrate` folds them into the rollups, and the
+"""Migration 0008 queues the complaints already stored, a start (`migrate_and_fold`) folds them into the rollups, and the
 downgrade removes it all."""
 
 from __future__ import annotations
