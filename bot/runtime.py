@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -18,8 +18,17 @@ from storage.db import Database
 from storage.models import utcnow
 
 if TYPE_CHECKING:
-    from bot.complaints.outbox import Outbox
     from bot.scheduler import Scheduler
+
+
+class Announcer(Protocol):
+    """What the runtime knows of the drainer of new complaints' notices (`bot.complaints.outbox.Outbox`)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self, within: float) -> None: ...
+
+    async def announced(self, complaint_ids: Iterable[int]) -> None: ...
 
 
 @dataclass
@@ -38,7 +47,7 @@ class Runtime:
     scheduler: Scheduler | None = None
     # The drainer of the outbox (new complaints' notices), set by `create_app`; serving processes start it
     # and stop it with the rest (serve, socket, the console).
-    outbox: Outbox | None = None
+    outbox: Announcer | None = None
 
     async def client_for(self, team_id: str) -> AsyncWebClient:
         """A client for one workspace, for work outside a request (see bot.workspaces)."""

@@ -73,7 +73,7 @@ async def add(harness: Harness, user: str, text: str) -> str:
 
 def outbox_of(harness: Harness) -> Outbox:
     outbox = harness.hero.runtime.outbox
-    assert outbox is not None
+    assert isinstance(outbox, Outbox)
     return outbox
 
 
