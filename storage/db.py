@@ -161,9 +161,7 @@ class Database:
     def _read_now(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """On the loop, one read at a time: one connection kept open serves them all (no pool check-out)."""
         assert self._reader is not None
-        connection = self._reading
-        if connection is None or connection.closed or connection.invalidated:
-            connection = self._reading = self._reader.connect()
+        connection = self._reading = _kept(self._reader, self._reading)
         try:
             return query(connection, *args, **kwargs)
         except BaseException:
@@ -233,9 +231,7 @@ class Database:
 
     def _write_group(self, group: list[_QueuedWrite]) -> list[tuple[Any, BaseException | None]]:
         assert self._writer is not None
-        connection = self._writing
-        if connection is None or connection.closed or connection.invalidated:
-            connection = self._writing = self._writer.connect()
+        connection = self._writing = _kept(self._writer, self._writing)
         driver = connection.connection.driver_connection
         assert driver is not None
         outcomes: list[tuple[Any, BaseException | None]] = []
@@ -364,6 +360,13 @@ class Database:
             await engine.dispose()
 
 
+def _kept(engine: Engine, connection: Connection | None) -> Connection:
+    """The connection kept open for the loop's reads (or writes), or a new one when it was lost."""
+    if connection is None or connection.closed or connection.invalidated:
+        return engine.connect()
+    return connection
+
+
 async def _take(lock: asyncio.Lock) -> None:
     async with asyncio.timeout(SQLITE_WRITE_WAIT_SECONDS):
         await lock.acquire()
@@ -440,6 +443,16 @@ def _script_heads() -> set[str]:
 _compiled: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
 
+def _compiled_once(connection: Connection, statement: Any, columns: tuple[str, ...]) -> Any:
+    """The statement compiled for this dialect (an INSERT: for these columns), kept for the next call."""
+    compiled = _compiled.get((statement, columns))
+    if compiled is None:
+        compiled = _compiled[(statement, columns)] = statement.compile(
+            dialect=connection.dialect, column_keys=list(columns) if columns else None
+        )
+    return compiled
+
+
 def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
     """The rows of a built-once SELECT (`Database.read`), as tuples.
 
@@ -449,9 +462,7 @@ def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) 
     text): no result processing is applied. Elsewhere, and for IN-lists, through Core as usual.
     """
     if connection.dialect.driver == "pysqlite":  # Database.read's own connection on a SQLite file
-        compiled = _compiled.get((statement, ()))
-        if compiled is None:
-            compiled = _compiled[(statement, ())] = statement.compile(dialect=connection.dialect)
+        compiled = _compiled_once(connection, statement, ())
         if not compiled.literal_execute_params and not compiled.post_compile_params:
             bound = compiled.construct_params(params)  # with the statement's own literals (e.g. a LIMIT)
             values = [bound[name] for name in compiled.positiontup or ()]
@@ -477,12 +488,7 @@ def execute_rows(connection: Connection, statement: Any, rows: Sequence[dict[str
             return [tuple(row) for row in connection.execute(statement, list(rows)).all()]
         connection.execute(statement, list(rows))
         return []
-    columns = tuple(rows[0])
-    compiled = _compiled.get((statement, columns))
-    if compiled is None:
-        compiled = _compiled[(statement, columns)] = statement.compile(
-            dialect=connection.dialect, column_keys=list(columns)
-        )
+    compiled = _compiled_once(connection, statement, tuple(rows[0]))
     processors = compiled._bind_processors
     names = compiled.positiontup or []
     values = []
