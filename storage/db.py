@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ try:
 except ImportError:  # not on Windows: there, two processes must not migrate one SQLite file at once
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 from sqlalchemy.util.concurrency import in_greenlet
@@ -436,79 +435,3 @@ def _script_heads() -> set[str]:
     from alembic.script import ScriptDirectory
 
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
-
-
-# Compiled forms of the statements `execute_rows` and `select_rows` run straight on the driver (module-level
-# statements, a handful of column sets): compiling an INSERT costs more than running it.
-_compiled: dict[tuple[Any, tuple[str, ...]], Any] = {}
-
-
-def _compiled_once(connection: Connection, statement: Any, columns: tuple[str, ...]) -> Any:
-    """The statement compiled for this dialect (an INSERT: for these columns), kept for the next call."""
-    compiled = _compiled.get((statement, columns))
-    if compiled is None:
-        compiled = _compiled[(statement, columns)] = statement.compile(
-            dialect=connection.dialect, column_keys=list(columns) if columns else None
-        )
-    return compiled
-
-
-def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
-    """The rows of a built-once SELECT (`Database.read`), as tuples.
-
-    On SQLite, a statement without expanding parameters runs straight on the driver: its SQL is compiled
-    once, and SQLAlchemy's execution layers (contexts, result objects), which cost more than SQLite
-    answering a short indexed read, are skipped. Only for columns SQLite returns as they are (integers,
-    text): no result processing is applied. Elsewhere, and for IN-lists, through Core as usual.
-    """
-    if connection.dialect.driver == "pysqlite":  # Database.read's own connection on a SQLite file
-        compiled = _compiled_once(connection, statement, ())
-        if not compiled.literal_execute_params and not compiled.post_compile_params:
-            bound = compiled.construct_params(params)  # with the statement's own literals (e.g. a LIMIT)
-            values = [bound[name] for name in compiled.positiontup or ()]
-            driver = connection.connection.driver_connection
-            assert driver is not None
-            return list(driver.execute(compiled.string, values).fetchall())
-    return list(connection.execute(statement, params).all())
-
-
-def execute_rows(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Run a built-once INSERT (or UPDATE) for each of `rows` (each with the same keys); the rows its
-    RETURNING gave, in the order of `rows`.
-
-    On SQLite (`Database.write`'s own connection) it runs straight on the driver: the statement is compiled
-    once per set of keys, with SQLAlchemy's own type processing of the values, and SQLAlchemy's execution
-    layers (contexts, result objects), which cost more than SQLite inserting a row, are skipped. Elsewhere
-    one executemany through Core (PostgreSQL: one multi-row INSERT per batch).
-    """
-    if not rows:
-        return []
-    if connection.dialect.driver != "pysqlite":
-        if statement.exported_columns:  # built with RETURNING
-            return [tuple(row) for row in connection.execute(statement, list(rows)).all()]
-        connection.execute(statement, list(rows))
-        return []
-    compiled = _compiled_once(connection, statement, tuple(rows[0]))
-    processors = compiled._bind_processors
-    names = compiled.positiontup or []
-    values = []
-    for row in rows:
-        params = compiled.construct_params(row)
-        values.append([processors[n](params[n]) if n in processors else params[n] for n in names])
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    found: list[tuple[Any, ...]] = []
-    try:
-        if not compiled.effective_returning:
-            driver.executemany(compiled.string, values)
-            return found
-        cursor = driver.cursor()
-        try:
-            for row_values in values:
-                cursor.execute(compiled.string, row_values)
-                found.extend(cursor.fetchall())
-        finally:
-            cursor.close()
-    except sqlite3.Error as error:  # as SQLAlchemy raises it (e.g. IntegrityError on a unique key)
-        raise exc.DBAPIError.instance(compiled.string, None, error, sqlite3.Error) from error
-    return found

@@ -21,7 +21,7 @@ from bot.networks import NETWORKS
 from bot.permissions import Actor
 from bot.settings import SEVERITIES
 from bot.text import one_line
-from storage.db import select_rows
+from storage.driver import select_rows
 from storage.models import RoutingRule
 from storage.repositories.audit import AuditRepository
 

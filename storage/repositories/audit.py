@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import execute_rows
+from storage.driver import execute_rows
 from storage.models import AuditEvent
 
 # Core on the table: the ORM's bulk path costs more per row than the INSERT itself.

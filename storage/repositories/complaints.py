@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import execute_rows, select_rows
+from storage.driver import execute_rows, select_rows
 from storage.models import AuditEvent, Complaint, ComplaintNote, ComplaintTag
 
 OPEN_STATUSES = ("new", "assigned", "responded")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import execute_rows
+from storage.driver import execute_rows
 from storage.models import Complaint, OutboxNotice
 
 _OUTBOX = OutboxNotice.metadata.tables["outbox"]

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.db import select_rows
+from storage.driver import select_rows
 from storage.models import CompactAcceptance, Project, ProjectMember, ProjectNote
 
 

@@ -1,0 +1,87 @@
+"""Statements built once, run straight on the SQLite driver where SQLAlchemy's execution layers cost more
+than SQLite's answer: `Database.read`'s and `Database.write`'s own connections. On any other connection
+(PostgreSQL) the same calls go through Core as usual, so one repository function serves both.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, exc
+
+# Compiled forms of the statements `execute_rows` and `select_rows` run straight on the driver (module-level
+# statements, a handful of column sets): compiling an INSERT costs more than running it.
+_compiled: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def _compiled_once(connection: Connection, statement: Any, columns: tuple[str, ...]) -> Any:
+    """The statement compiled for this dialect (an INSERT: for these columns), kept for the next call."""
+    compiled = _compiled.get((statement, columns))
+    if compiled is None:
+        compiled = _compiled[(statement, columns)] = statement.compile(
+            dialect=connection.dialect, column_keys=list(columns) if columns else None
+        )
+    return compiled
+
+
+def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
+    """The rows of a built-once SELECT (`Database.read`), as tuples.
+
+    On SQLite, a statement without expanding parameters runs straight on the driver: its SQL is compiled
+    once, and SQLAlchemy's execution layers (contexts, result objects), which cost more than SQLite
+    answering a short indexed read, are skipped. Only for columns SQLite returns as they are (integers,
+    text): no result processing is applied. Elsewhere, and for IN-lists, through Core as usual.
+    """
+    if connection.dialect.driver == "pysqlite":  # Database.read's own connection on a SQLite file
+        compiled = _compiled_once(connection, statement, ())
+        if not compiled.literal_execute_params and not compiled.post_compile_params:
+            bound = compiled.construct_params(params)  # with the statement's own literals (e.g. a LIMIT)
+            values = [bound[name] for name in compiled.positiontup or ()]
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            return list(driver.execute(compiled.string, values).fetchall())
+    return list(connection.execute(statement, params).all())
+
+
+def execute_rows(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Run a built-once INSERT (or UPDATE) for each of `rows` (each with the same keys); the rows its
+    RETURNING gave, in the order of `rows`.
+
+    On SQLite (`Database.write`'s own connection) it runs straight on the driver: the statement is compiled
+    once per set of keys, with SQLAlchemy's own type processing of the values, and SQLAlchemy's execution
+    layers (contexts, result objects), which cost more than SQLite inserting a row, are skipped. Elsewhere
+    one executemany through Core (PostgreSQL: one multi-row INSERT per batch).
+    """
+    if not rows:
+        return []
+    if connection.dialect.driver != "pysqlite":
+        if statement.exported_columns:  # built with RETURNING
+            return [tuple(row) for row in connection.execute(statement, list(rows)).all()]
+        connection.execute(statement, list(rows))
+        return []
+    compiled = _compiled_once(connection, statement, tuple(rows[0]))
+    processors = compiled._bind_processors
+    names = compiled.positiontup or []
+    values = []
+    for row in rows:
+        params = compiled.construct_params(row)
+        values.append([processors[n](params[n]) if n in processors else params[n] for n in names])
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    found: list[tuple[Any, ...]] = []
+    try:
+        if not compiled.effective_returning:
+            driver.executemany(compiled.string, values)
+            return found
+        cursor = driver.cursor()
+        try:
+            for row_values in values:
+                cursor.execute(compiled.string, row_values)
+                found.extend(cursor.fetchall())
+        finally:
+            cursor.close()
+    except sqlite3.Error as error:  # as SQLAlchemy raises it (e.g. IntegrityError on a unique key)
+        raise exc.DBAPIError.instance(compiled.string, None, error, sqlite3.Error) from error
+    return found
