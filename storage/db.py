@@ -28,6 +28,7 @@ from sqlalchemy.util import await_
 from sqlalchemy.util.concurrency import in_greenlet
 
 from storage import sqlite_loop
+from storage.statistics import Statistics
 
 T = TypeVar("T")
 
@@ -80,11 +81,14 @@ class Database:
         self._wal_path: str | None = None
         self._checkpointing: asyncio.Future[None] | None = None
         self._wal_checkpointed = 0  # the WAL's size when the last checkpoint started
+        self._statistics: Statistics | None = None
         if not self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
             self.background_engine = self.engine
+            if self.engine.dialect.name == "postgresql":
+                self._statistics = Statistics(self.engine)
         else:
             self.background_engine = create_async_engine(
                 url, echo=echo, connect_args={"timeout": SQLITE_WRITE_WAIT_SECONDS}
@@ -290,8 +294,10 @@ class Database:
 
     async def settle(self) -> None:
         """SQLite: wait for a checkpoint under way, then copy the whole WAL into the file (after a bulk load,
-        before timing reads). Nothing to do on PostgreSQL."""
+        before timing reads). PostgreSQL: wait for a look at the statistics under way."""
         if not self.is_sqlite:
+            if self._statistics is not None:
+                await self._statistics.settle()
             return
         if self._checkpointing is not None:
             await self._checkpointing
@@ -344,7 +350,15 @@ class Database:
             return False
         return current == _script_heads()
 
+    def grew(self, table: str, rows: int) -> None:
+        """`rows` were added to `table`: on PostgreSQL, its statistics keep up with a fast-growing table
+        (`storage.statistics`)."""
+        if self._statistics is not None:
+            self._statistics.grew(table, rows)
+
     async def dispose(self) -> None:
+        if self._statistics is not None:
+            await self._statistics.settle()
         if self._committer is not None:
             await self._committer
         if self._checkpointing is not None:

@@ -166,7 +166,9 @@ async def log_complaints(
         triage=runtime.settings.hero_complaints_channel,
         rules=rules,
     )
-    return await runtime.database.write(_store, batch, drafts, then)
+    logged = await runtime.database.write(_store, batch, drafts, then)
+    runtime.database.grew("complaints", sum(result.created for result in logged))
+    return logged
 
 
 @dataclass(frozen=True)

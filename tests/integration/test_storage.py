@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import random
 from collections.abc import Awaitable, Callable
-from itertools import pairwise
+from itertools import count, pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 
+from storage import statistics
 from storage.db import Database
-from storage.models import AuditEvent, ProcessedEvent
+from storage.models import AuditEvent, Complaint, ProcessedEvent
 from storage.repositories.audit import AuditRepository
 from storage.repositories.events import ProcessedEventRepository
+from tests.conftest import _prepare_postgres, postgres_url
+from tests.integration import rollup_helpers as rollups
 
 
 async def test_an_event_is_claimed_once(database: Database) -> None:
@@ -319,3 +323,42 @@ async def test_reads_work_on_an_in_memory_database_too() -> None:
     lines, total = await database.read(project_lines, "T1", limit=10)
     assert [(line.title, line.owner_id) for line in lines] == [("Refund tweets", "U1")] and total == 1
     await database.dispose()
+
+
+@pytest.mark.postgresql
+async def test_postgresql_statistics_keep_up_with_a_table_filling_faster_than_autovacuum_looks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new install taking in its backlog: the table is analysed once its rows at least double since its
+    statistics, not at every look (see `storage.statistics`)."""
+    monkeypatch.setattr(statistics, "LOOK_EVERY", 40)
+    database = await _prepare_postgres(postgres_url())
+    rng, serial = random.Random(3), count(1)
+
+    async def add(rows: int) -> tuple[float, bool]:
+        values = [rollups.complaint_values(rng, rollups.TEAMS[0], next(serial)) for _ in range(rows)]
+        async with database.engine.begin() as connection:
+            await connection.execute(insert(Complaint.__table__), values)
+        database.grew("complaints", rows)
+        await database.settle()
+        async with database.engine.connect() as connection:
+            analysed = (
+                await connection.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'complaints'"))
+            ).scalar_one()
+            has_team = (
+                await connection.execute(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'complaints' AND attname = 'team_id')"
+                    )
+                )
+            ).scalar_one()
+        return analysed, has_team
+
+    try:
+        assert await add(30) == (-1, False)  # fewer than a look's worth: not looked at yet
+        assert await add(30) == (60, True)  # never analysed: analysed at the first look
+        assert (await add(40))[0] == 60  # 40 added since: the table has not doubled
+        assert (await add(20))[0] == 60  # fewer than a look's worth since the last look: not looked at
+        assert (await add(20))[0] == 140  # 80 added since it was analysed: doubled, analysed again
+    finally:
+        await database.dispose()
