@@ -32,10 +32,6 @@ _INSERT_COMPLAINT_PLAIN = insert(_COMPLAINTS)
 _LARGEST_ID = select(func.coalesce(func.max(_COMPLAINTS.c.id), 0))
 _IDS_AFTER = select(_COMPLAINTS.c.id).where(_COMPLAINTS.c.id > bindparam("after")).order_by(_COMPLAINTS.c.id)
 _INSERT_TAG = insert(_TAGS)
-# On PostgreSQL RETURNING makes SQLAlchemy send the rows as multi-row INSERTs (pages of 1,000): the
-# statement triggers that queue changes for the digest's rollups (migration 0008) then run once per page,
-# not once per tag as with executemany.
-_INSERT_TAG_PAGED = insert(_TAGS).returning(_TAGS.c.complaint_id)
 _TAGS_OF = (
     select(_TAGS.c.complaint_id, _TAGS.c.tag)
     .where(_TAGS.c.complaint_id.in_(bindparam("ids", expanding=True)))
@@ -144,7 +140,7 @@ def insert_complaints(connection: Connection, rows: Sequence[dict[str, object]])
 
 
 def insert_tags(connection: Connection, rows: Sequence[dict[str, object]]) -> None:
-    execute_rows(connection, _INSERT_TAG if connection.dialect.driver == "pysqlite" else _INSERT_TAG_PAGED, rows)
+    execute_rows(connection, _INSERT_TAG, rows)
 
 
 def tags_by_complaint(connection: Connection, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
