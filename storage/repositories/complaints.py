@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, insert, or_, select, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Connection, Select, and_, bindparam, func, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.driver import execute_rows, select_rows
@@ -39,53 +39,43 @@ _TAGS_OF = (
 )
 
 
-@functools.cache
-def _known_statement(by_url: bool, by_external: bool) -> Select[Complaint]:
-    matches: list[ColumnElement[bool]] = []
-    if by_url:
-        matches.append(Complaint.url_key.in_(bindparam("url_keys", expanding=True)))
-    if by_external:
-        matches.append(Complaint.external_id.in_(bindparam("external_ids", expanding=True)))
-    return select(Complaint).where(Complaint.team_id == bindparam("team_id"), or_(*matches))
+@functools.lru_cache(maxsize=64)
+def _known_ids_statement(url_keys: int, external_ids: int, slack_messages: int) -> Any:
+    """IDs of the complaints logged with any of so many URL digests, external IDs and Slack messages: one
+    SELECT per kind of key, joined by UNION, one bound parameter per value (compiled once per count of
+    each; `select_rows` runs it straight on the SQLite driver).
+
+    One SELECT per kind, not one WHERE with `url_key IN (…) OR external_id IN (…)`: given that OR, SQLite's
+    planner (and PostgreSQL's before it has statistics) took `team_id = …` as the condition to search by
+    and read every complaint of the workspace through an index leading with team_id, comparing each with
+    every key. Each SELECT alone is answered by probing its unique index once per key."""
+    team = Complaint.team_id == bindparam("team_id")
+    parts: list[Select[Any]] = []
+    if url_keys:
+        keys: list[BindParameter[Any]] = [bindparam(f"url_{i}") for i in range(url_keys)]
+        parts.append(select(Complaint.id).where(team, Complaint.url_key.in_(keys)))
+    if external_ids:
+        externals: list[BindParameter[Any]] = [bindparam(f"external_{i}") for i in range(external_ids)]
+        parts.append(select(Complaint.id).where(team, Complaint.external_id.in_(externals)))
+    for i in range(slack_messages):
+        at = (Complaint.slack_channel == bindparam(f"channel_{i}"), Complaint.slack_ts == bindparam(f"ts_{i}"))
+        parts.append(select(Complaint.id).where(team, *at))
+    return parts[0] if len(parts) == 1 else union(*parts)
 
 
-def _known_query(
+def _known_ids_query(
     team_id: str, url_keys: Iterable[str], external_ids: Iterable[str], slack_messages: Iterable[tuple[str, str]]
-) -> tuple[Select[Complaint], dict[str, object]] | None:
-    """The statement finding complaints logged with any of these keys, and its parameters (None: no keys)."""
+) -> tuple[Any, dict[str, object]] | None:
+    """`_known_ids_statement` for these keys and its parameters (None: no keys)."""
     keys, externals, messages = sorted(set(url_keys)), sorted(set(external_ids)), sorted(set(slack_messages))
     if not (keys or externals or messages):
         return None
-    if messages:
-        statement = select(Complaint).where(
-            Complaint.team_id == team_id,
-            or_(
-                *([Complaint.url_key.in_(keys)] if keys else []),
-                *([Complaint.external_id.in_(externals)] if externals else []),
-                tuple_(Complaint.slack_channel, Complaint.slack_ts).in_(messages),
-            ),
-        )
-        return statement, {}
-    # By URL digest and/or external ID (every typed command, most ingested batches): one statement per
-    # shape, built once with expanding parameters, so only its values change from call to call.
     params: dict[str, object] = {"team_id": team_id}
-    if keys:
-        params["url_keys"] = keys
-    if externals:
-        params["external_ids"] = externals
-    return _known_statement(bool(keys), bool(externals)), params
-
-
-@functools.lru_cache(maxsize=64)
-def _known_ids_statement(url_keys: int, external_ids: int) -> Select[Any]:
-    """IDs by URL digest and external ID, one bound parameter per value: one statement per count of each,
-    compiled once and run straight on the driver (`select_rows`)."""
-    matches: list[ColumnElement[bool]] = []
-    if url_keys:
-        matches.append(Complaint.url_key.in_([bindparam(f"url_{i}") for i in range(url_keys)]))
-    if external_ids:
-        matches.append(Complaint.external_id.in_([bindparam(f"external_{i}") for i in range(external_ids)]))
-    return select(Complaint.id).where(Complaint.team_id == bindparam("team_id"), or_(*matches))
+    params.update({f"url_{i}": key for i, key in enumerate(keys)})
+    params.update({f"external_{i}": external for i, external in enumerate(externals)})
+    for i, (channel, ts) in enumerate(messages):
+        params.update({f"channel_{i}": channel, f"ts_{i}": ts})
+    return _known_ids_statement(len(keys), len(externals), len(messages)), params
 
 
 def detached_complaint(values: Mapping[Any, Any]) -> Complaint:
@@ -107,17 +97,10 @@ def known_complaints(
     """Complaints already logged with any of these URL digests, external IDs or Slack messages, as
     objects outside any session (a `Database.write`). Most new complaints are not known: their look-up
     is one read of IDs along the unique indexes; whole rows are read only for the ones found."""
-    keys, externals, messages = sorted(set(url_keys)), sorted(set(external_ids)), sorted(set(slack_messages))
-    if messages:
-        query = _known_query(team_id, keys, externals, messages)
-        assert query is not None
-        return [detached_complaint(row._mapping) for row in connection.execute(query[0], query[1]).all()]
-    if not (keys or externals):
+    query = _known_ids_query(team_id, url_keys, external_ids, slack_messages)
+    if query is None:
         return []
-    params: dict[str, object] = {"team_id": team_id}
-    params.update({f"url_{i}": key for i, key in enumerate(keys)})
-    params.update({f"external_{i}": external for i, external in enumerate(externals)})
-    ids = [row[0] for row in select_rows(connection, _known_ids_statement(len(keys), len(externals)), params)]
+    ids = [row[0] for row in select_rows(connection, *query)]
     if not ids:
         return []
     rows = connection.execute(select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.id)).all()
@@ -172,10 +155,11 @@ class ComplaintRepository:
         slack_messages: Iterable[tuple[str, str]] = (),
     ) -> Sequence[Complaint]:
         """Complaints already logged with any of these URL digests, external IDs or Slack messages."""
-        query = _known_query(team_id, url_keys, external_ids, slack_messages)
+        query = _known_ids_query(team_id, url_keys, external_ids, slack_messages)
         if query is None:
             return []
-        return (await self.session.scalars(query[0], query[1])).all()
+        statement = select(Complaint).where(Complaint.id.in_(query[0])).order_by(Complaint.id)
+        return (await self.session.scalars(statement, query[1])).all()
 
     async def tags_of(self, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
         if not complaint_ids:
