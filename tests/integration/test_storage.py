@@ -16,8 +16,9 @@ from sqlalchemy import func, insert, select, text
 
 from storage import statistics
 from storage.db import Database
-from storage.models import AuditEvent, Complaint, ProcessedEvent
+from storage.models import AuditEvent, Complaint, ComplaintChange, ProcessedEvent
 from storage.repositories.audit import AuditRepository
+from storage.repositories.complaints import insert_complaints
 from storage.repositories.events import ProcessedEventRepository
 from tests.conftest import _prepare_postgres, postgres_url
 from tests.integration import rollup_helpers as rollups
@@ -362,3 +363,17 @@ async def test_postgresql_statistics_keep_up_with_a_table_filling_faster_than_au
         assert (await add(20))[0] == 140  # 80 added since it was analysed: doubled, analysed again
     finally:
         await database.dispose()
+
+
+async def test_a_batch_larger_than_one_insert_statement_gives_each_complaint_its_own_id(database: Database) -> None:
+    """SQLite sends a batch as statements of `ROWS_PER_INSERT` rows: the IDs handed back are each row's own,
+    in order, and the rollups' queue holds every row once (its trigger fires per row, not per statement)."""
+    rng = random.Random(8)
+    rows = [rollups.complaint_values(rng, rollups.TEAMS[0], serial) for serial in range(1, 251)]
+    ids = await database.write(insert_complaints, rows)
+    async with database.unit_of_work() as session:
+        stored = dict((await session.execute(select(Complaint.id, Complaint.url_key))).all())
+        queued = await session.scalar(select(func.count()).select_from(ComplaintChange))
+    assert len(ids) == len(set(ids)) == 250
+    assert [stored[complaint_id] for complaint_id in ids] == [row["url_key"] for row in rows]
+    assert queued == 250
