@@ -14,14 +14,15 @@ from sqlalchemy import Connection, exc
 
 # Compiled forms of the statements `execute_rows` and `select_rows` run straight on the driver (module-level
 # statements, a handful of column sets): compiling an INSERT costs more than running it.
-_compiled: dict[tuple[Any, tuple[str, ...]], Any] = {}
+_compiled: dict[tuple[str, Any, tuple[str, ...]], Any] = {}
 
 
 def _compiled_once(connection: Connection, statement: Any, columns: tuple[str, ...]) -> Any:
     """The statement compiled for this dialect (an INSERT: for these columns), kept for the next call."""
-    compiled = _compiled.get((statement, columns))
+    key = (connection.dialect.name, statement, columns)
+    compiled = _compiled.get(key)
     if compiled is None:
-        compiled = _compiled[(statement, columns)] = statement.compile(
+        compiled = _compiled[key] = statement.compile(
             dialect=connection.dialect, column_keys=list(columns) if columns else None
         )
     return compiled
@@ -32,6 +33,7 @@ ROWS_PER_INSERT = 100
 _multi_row_forms: dict[tuple[str, int], str] = {}
 # The statements `_multi_row` repeats the VALUES of: one row of plain placeholders, nothing after it.
 _ONE_ROW = re.compile(r" VALUES \((\?, )*\?\)$")
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 def _multi_row(single: str, rows: int) -> str:
@@ -46,21 +48,50 @@ def _multi_row(single: str, rows: int) -> str:
     return multi
 
 
-_paged_forms: dict[Any, Any] = {}
+def _processed(compiled: Any, rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """Each row's values in the statement's order, as SQLAlchemy's types would send them."""
+    processors = compiled._bind_processors
+    names = compiled.positiontup or []
+    values = []
+    for row in rows:
+        params = compiled.construct_params(row)
+        values.append([processors[n](params[n]) if n in processors else params[n] for n in names])
+    return values
 
 
-def _paged(statement: Any) -> Any:
-    """An INSERT with RETURNING of its table's primary key, for PostgreSQL. SQLAlchemy sends an INSERT
-    with RETURNING as multi-row INSERTs (pages of 1,000 rows); one without is an executemany, which
-    PostgreSQL runs as one statement per row: for a batch of 100 complaints' audit and outbox rows that was
-    200 executions, and each row's insert cost 20–120 µs of the server's time instead of a few. The
-    statement triggers of `complaints` and `complaint_tags` (migration 0008) then run once per page too."""
-    if not statement.is_insert:
-        return statement
-    paged = _paged_forms.get(statement)
-    if paged is None:
-        paged = _paged_forms[statement] = statement.returning(*statement.table.primary_key.columns)
-    return paged
+def _renumbered(values: str, shift: int) -> str:
+    return _PLACEHOLDER.sub(lambda placeholder: f"${int(placeholder[1]) + shift}", values)
+
+
+def _execute_rows_numbered(
+    connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """`execute_rows` on PostgreSQL: an INSERT of one row of numbered placeholders (with the compiler's
+    casts) and perhaps a RETURNING goes as driver SQL of `ROWS_PER_INSERT` rows a statement, each row's
+    placeholders numbered on from the last; anything else through Core."""
+    compiled = _compiled_once(connection, statement, tuple(rows[0]))
+    head, _, rest = compiled.string.partition(" VALUES ")
+    one, _, returning = rest.partition(" RETURNING ")
+    if not statement.exported_columns:  # the compiler's own RETURNING of the key, for one row: not asked for
+        returning = ""
+    if not (compiled.isinsert and one.startswith("(") and one.endswith(")") and one.count("(") == 1):
+        result = connection.execute(statement, list(rows))
+        return [tuple(row) for row in result.all()] if statement.exported_columns else []
+    values = _processed(compiled, rows)
+    width = len(values[0])
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), ROWS_PER_INSERT):
+        page = values[start : start + ROWS_PER_INSERT]
+        key = (compiled.string, len(page))
+        sql = _multi_row_forms.get(key)
+        if sql is None:
+            renumbered = (_renumbered(one, shift) for shift in range(0, width * len(page), width))
+            sql = f"{head} VALUES {', '.join(renumbered)}" + (f" RETURNING {returning}" if returning else "")
+            _multi_row_forms[key] = sql
+        result = connection.exec_driver_sql(sql, tuple(value for row in page for value in row))
+        if returning:
+            found.extend(tuple(row) for row in result.all())
+    return found
 
 
 def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
@@ -84,27 +115,21 @@ def select_rows(connection: Connection, statement: Any, params: dict[str, Any]) 
 
 def execute_rows(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Run a built-once INSERT (or UPDATE) for each of `rows` (each with the same keys); the rows its
-    RETURNING gave, in the order of `rows`.
+    RETURNING gave, in the order of `rows` (on PostgreSQL: in the order PostgreSQL returns each page's).
 
-    On SQLite (`Database.write`'s own connection) it runs straight on the driver: the statement is compiled
-    once per set of keys, with SQLAlchemy's own type processing of the values, and SQLAlchemy's execution
-    layers (contexts, result objects), which cost more than SQLite inserting a row, are skipped. Elsewhere
-    through Core as multi-row INSERTs (`_paged`).
+    The statement is compiled once per set of keys and the values go through SQLAlchemy's own type
+    processing, but SQLAlchemy's execution layers (contexts, result objects, and for a batch its paging of
+    thousands of parameters one by one), which cost more than the database inserting a row, are skipped:
+    an INSERT of plain placeholders goes as statements of `ROWS_PER_INSERT` rows, straight on the SQLite
+    driver (`Database.write`'s own connection) or as driver SQL on PostgreSQL. Other statements go through
+    executemany on SQLite and Core elsewhere.
     """
     if not rows:
         return []
     if connection.dialect.driver != "pysqlite":
-        if statement.exported_columns:  # built with RETURNING
-            return [tuple(row) for row in connection.execute(statement, list(rows)).all()]
-        connection.execute(_paged(statement), list(rows))
-        return []
+        return _execute_rows_numbered(connection, statement, rows)
     compiled = _compiled_once(connection, statement, tuple(rows[0]))
-    processors = compiled._bind_processors
-    names = compiled.positiontup or []
-    values = []
-    for row in rows:
-        params = compiled.construct_params(row)
-        values.append([processors[n](params[n]) if n in processors else params[n] for n in names])
+    values = _processed(compiled, rows)
     driver = connection.connection.driver_connection
     assert driver is not None
     found: list[tuple[Any, ...]] = []
