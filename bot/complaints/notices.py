@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Connection
 
 from bot.complaints import crisis
 from bot.complaints import views as complaint_views
@@ -20,8 +21,8 @@ from bot.runtime import Runtime
 from bot.workspaces import WorkspaceNotInstalled
 from storage.models import Complaint
 from storage.models.outbox import CHANNEL_POST, CRISIS_CHECK, OWNER_CARD
-from storage.repositories.complaints import ComplaintRepository
-from storage.repositories.outbox import Claimed, OutboxRepository
+from storage.repositories import complaints as complaints_repository
+from storage.repositories.outbox import Claimed
 
 log = logging.getLogger("herobot.complaints.notices")
 
@@ -68,13 +69,18 @@ async def _post(client: AsyncWebClient, channel: str, payload: dict[str, Any]) -
     return dict(answer.data) if isinstance(answer.data, dict) else {}
 
 
+def _complaints_and_tags(
+    connection: Connection, team_id: str, group: Sequence[Claimed]
+) -> tuple[list[Complaint], dict[int, list[str]]]:
+    complaints = complaints_repository.complaints_by_id(connection, team_id, {row.complaint_id for row in group})
+    return complaints, complaints_repository.tags_by_complaint(connection, [complaint.id for complaint in complaints])
+
+
 async def deliver(runtime: Runtime, group: Sequence[Claimed]) -> Delivery:
     """Send one recipient's notices (one team, one kind, one recipient): one post for a channel, a card each
     for an owner, or a digest past OWNER_CARDS_MAX. Slack refusing leaves the unsent ones in `failed`."""
     first = group[0]
-    async with runtime.database.unit_of_work() as session:
-        complaints = await OutboxRepository(session).complaints(first.team_id, [row.complaint_id for row in group])
-        tags = await ComplaintRepository(session).tags_of([complaint.id for complaint in complaints])
+    complaints, tags = await runtime.database.read(_complaints_and_tags, first.team_id, group)
     found = {complaint.id: complaint for complaint in complaints}
     done = Delivery(tags={complaint.id: tags.get(complaint.id, []) for complaint in complaints})
     # A complaint deleted meanwhile has nobody to tell: its notice is done.

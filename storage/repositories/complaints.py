@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +126,23 @@ def insert_complaints(connection: Connection, rows: Sequence[dict[str, object]])
 
 def insert_tags(connection: Connection, rows: Sequence[dict[str, object]]) -> None:
     execute_rows(connection, _INSERT_TAG, rows)
+
+
+_BY_ID = (
+    select(Complaint)
+    .where(Complaint.team_id == bindparam("team_id"), Complaint.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Complaint.id)
+)
+
+
+def complaints_by_id(connection: Connection, team_id: str, complaint_ids: Collection[int]) -> list[Complaint]:
+    """The workspace's complaints with these IDs, in ID order, as objects outside any session (a
+    `Database.read`: the outbox's notices read hundreds at a time, where loading ORM objects cost ~10 %
+    of ingesting them)."""
+    if not complaint_ids:
+        return []
+    rows = connection.execute(_BY_ID, {"team_id": team_id, "ids": sorted(complaint_ids)}).all()
+    return [detached_complaint(row._mapping) for row in rows]
 
 
 def tags_by_complaint(connection: Connection, complaint_ids: Sequence[int]) -> dict[int, list[str]]:

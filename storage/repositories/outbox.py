@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.driver import execute_rows
-from storage.models import Complaint, OutboxNotice
+from storage.models import OutboxNotice
 
 _OUTBOX = OutboxNotice.metadata.tables["outbox"]
 _INSERT = insert(_OUTBOX)
@@ -118,13 +118,6 @@ class OutboxRepository:
         """Give the lease back unsent (stopping): the next drainer to look takes them at once."""
         for chunk in _chunks(ids):
             await self.session.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(chunk)).values(claimed_until=None))
-
-    async def complaints(self, team_id: str, complaint_ids: Collection[int]) -> list[Complaint]:
-        found: list[Complaint] = []
-        for chunk in _chunks(complaint_ids):
-            query = select(Complaint).where(Complaint.team_id == team_id, Complaint.id.in_(chunk))
-            found += (await self.session.scalars(query)).all()
-        return sorted(found, key=lambda complaint: complaint.id)
 
     async def waiting(self) -> list[OutboxNotice]:
         """Every notice not sent yet, oldest first (for operators and tests)."""
