@@ -34,6 +34,8 @@ class Complaint(TeamScoped, Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No index of its own: every index above (and the digest's) begins with team_id (migration 0009).
+    team_id: Mapped[str] = mapped_column(String(32))
     network: Mapped[str] = mapped_column(String(32))
     url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     # sha256 of the normalised URL: a unique key that fits an index whatever the URL's length.

@@ -18,6 +18,8 @@ class AuditEvent(TeamScoped, Base):
     __table_args__ = (Index("ix_audit_events_entity", "team_id", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No index of its own: ix_audit_events_entity begins with team_id (migration 0009).
+    team_id: Mapped[str] = mapped_column(String(32))
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     action: Mapped[str] = mapped_column(String(64))
