@@ -357,8 +357,9 @@ class Database:
             self._statistics.grew(table, rows)
 
     async def dispose(self) -> None:
-        if self._statistics is not None:
-            await self._statistics.settle()
+        statistics, self._statistics = self._statistics, None  # no look starts once stopping
+        if statistics is not None:
+            await statistics.settle()
         if self._committer is not None:
             await self._committer
         if self._checkpointing is not None:

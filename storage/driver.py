@@ -15,6 +15,7 @@ from sqlalchemy import Connection, exc
 # Compiled forms of the statements `execute_rows` and `select_rows` run straight on the driver (module-level
 # statements, a handful of column sets): compiling an INSERT costs more than running it.
 _compiled: dict[tuple[str, Any, tuple[str, ...]], Any] = {}
+COMPILED_KEPT = 512
 
 
 def _compiled_once(connection: Connection, statement: Any, columns: tuple[str, ...]) -> Any:
@@ -22,6 +23,8 @@ def _compiled_once(connection: Connection, statement: Any, columns: tuple[str, .
     key = (connection.dialect.name, statement, columns)
     compiled = _compiled.get(key)
     if compiled is None:
+        if len(_compiled) >= COMPILED_KEPT:  # statements built per count of keys come and go: oldest out
+            del _compiled[next(iter(_compiled))]
         compiled = _compiled[key] = statement.compile(
             dialect=connection.dialect, column_keys=list(columns) if columns else None
         )
@@ -82,7 +85,7 @@ def _execute_rows_numbered(
     found: list[tuple[Any, ...]] = []
     for start in range(0, len(values), ROWS_PER_INSERT):
         page = values[start : start + ROWS_PER_INSERT]
-        key = (compiled.string, len(page))
+        key = (compiled.string + (" RETURNING" if returning else ""), len(page))
         sql = _multi_row_forms.get(key)
         if sql is None:
             renumbered = (_renumbered(one, shift) for shift in range(0, width * len(page), width))
@@ -122,7 +125,8 @@ def execute_rows(connection: Connection, statement: Any, rows: Sequence[dict[str
     thousands of parameters one by one), which cost more than the database inserting a row, are skipped:
     an INSERT of plain placeholders goes as statements of `ROWS_PER_INSERT` rows, straight on the SQLite
     driver (`Database.write`'s own connection) or as driver SQL on PostgreSQL. Other statements go through
-    executemany on SQLite and Core elsewhere.
+    executemany on SQLite and Core elsewhere. Each row names every column it sets: a column left out is
+    not given its model's Python-side default here.
     """
     if not rows:
         return []

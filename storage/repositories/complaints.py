@@ -63,19 +63,29 @@ def _known_ids_statement(url_keys: int, external_ids: int, slack_messages: int) 
     return parts[0] if len(parts) == 1 else union(*parts)
 
 
-def _known_ids_query(
+# Slack messages looked up in one statement: each has a SELECT of its own, and SQLite allows 500 in a UNION.
+MESSAGES_PER_STATEMENT = 100
+
+
+def _known_ids_queries(
     team_id: str, url_keys: Iterable[str], external_ids: Iterable[str], slack_messages: Iterable[tuple[str, str]]
-) -> tuple[Any, dict[str, object]] | None:
-    """`_known_ids_statement` for these keys and its parameters (None: no keys)."""
+) -> list[tuple[Any, dict[str, object]]]:
+    """`_known_ids_statement`s for these keys and their parameters (none: no keys); more than one only
+    past `MESSAGES_PER_STATEMENT` Slack messages."""
     keys, externals, messages = sorted(set(url_keys)), sorted(set(external_ids)), sorted(set(slack_messages))
     if not (keys or externals or messages):
-        return None
-    params: dict[str, object] = {"team_id": team_id}
-    params.update({f"url_{i}": key for i, key in enumerate(keys)})
-    params.update({f"external_{i}": external for i, external in enumerate(externals)})
-    for i, (channel, ts) in enumerate(messages):
-        params.update({f"channel_{i}": channel, f"ts_{i}": ts})
-    return _known_ids_statement(len(keys), len(externals), len(messages)), params
+        return []
+    queries: list[tuple[Any, dict[str, object]]] = []
+    for start in range(0, max(len(messages), 1), MESSAGES_PER_STATEMENT):
+        chunk = messages[start : start + MESSAGES_PER_STATEMENT]
+        by_key, by_external = (keys, externals) if start == 0 else ([], [])
+        params: dict[str, object] = {"team_id": team_id}
+        params.update({f"url_{i}": key for i, key in enumerate(by_key)})
+        params.update({f"external_{i}": external for i, external in enumerate(by_external)})
+        for i, (channel, ts) in enumerate(chunk):
+            params.update({f"channel_{i}": channel, f"ts_{i}": ts})
+        queries.append((_known_ids_statement(len(by_key), len(by_external), len(chunk)), params))
+    return queries
 
 
 def detached_complaint(values: Mapping[Any, Any]) -> Complaint:
@@ -97,10 +107,8 @@ def known_complaints(
     """Complaints already logged with any of these URL digests, external IDs or Slack messages, as
     objects outside any session (a `Database.write`). Most new complaints are not known: their look-up
     is one read of IDs along the unique indexes; whole rows are read only for the ones found."""
-    query = _known_ids_query(team_id, url_keys, external_ids, slack_messages)
-    if query is None:
-        return []
-    ids = [row[0] for row in select_rows(connection, *query)]
+    queries = _known_ids_queries(team_id, url_keys, external_ids, slack_messages)
+    ids = sorted({row[0] for query in queries for row in select_rows(connection, *query)})
     if not ids:
         return []
     rows = connection.execute(select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.id)).all()
@@ -174,11 +182,17 @@ class ComplaintRepository:
         slack_messages: Iterable[tuple[str, str]] = (),
     ) -> Sequence[Complaint]:
         """Complaints already logged with any of these URL digests, external IDs or Slack messages."""
-        query = _known_ids_query(team_id, url_keys, external_ids, slack_messages)
-        if query is None:
+        queries = _known_ids_queries(team_id, url_keys, external_ids, slack_messages)
+        if len(queries) == 1:
+            statement, params = queries[0]
+            found = select(Complaint).where(Complaint.id.in_(statement)).order_by(Complaint.id)
+            return (await self.session.scalars(found, params)).all()
+        ids: set[int] = set()
+        for statement, params in queries:
+            ids.update((await self.session.scalars(statement, params)).all())
+        if not ids:
             return []
-        statement = select(Complaint).where(Complaint.id.in_(query[0])).order_by(Complaint.id)
-        return (await self.session.scalars(statement, query[1])).all()
+        return (await self.session.scalars(select(Complaint).where(Complaint.id.in_(sorted(ids))))).all()
 
     async def tags_of(self, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
         if not complaint_ids:

@@ -18,7 +18,7 @@ from storage import statistics
 from storage.db import Database
 from storage.models import AuditEvent, Complaint, ComplaintChange, ProcessedEvent
 from storage.repositories.audit import AuditRepository
-from storage.repositories.complaints import insert_complaints
+from storage.repositories.complaints import ComplaintRepository, insert_complaints, known_complaints
 from storage.repositories.events import ProcessedEventRepository
 from tests.conftest import _prepare_postgres, postgres_url
 from tests.integration import rollup_helpers as rollups
@@ -377,3 +377,21 @@ async def test_a_batch_larger_than_one_insert_statement_gives_each_complaint_its
     assert len(ids) == len(set(ids)) == 250
     assert [stored[complaint_id] for complaint_id in ids] == [row["url_key"] for row in rows]
     assert queued == 250
+
+
+async def test_complaints_are_found_by_any_of_many_slack_messages(database: Database) -> None:
+    """More Slack messages than one look-up statement takes (SQLite allows 500 SELECTs in a UNION): each
+    known one is found once, by the unit of work's look-up and by the write's."""
+    rng = random.Random(4)
+    rows = [rollups.complaint_values(rng, rollups.TEAMS[0], serial) for serial in (1, 2)]
+    for row, ts in zip(rows, ("1700000000.000150", "1700000000.000550"), strict=True):
+        row.update(slack_channel="C1", slack_ts=ts)
+    ids = await database.write(insert_complaints, rows)
+    messages = [("C1", f"1700000000.{n:06d}") for n in range(600)]
+    async with database.unit_of_work() as session:
+        found = await ComplaintRepository(session).find_known(rollups.TEAMS[0], slack_messages=messages)
+        elsewhere = await ComplaintRepository(session).find_known(rollups.TEAMS[1], slack_messages=messages)
+    in_write = await database.write(known_complaints, rollups.TEAMS[0], url_keys=["none"], slack_messages=messages)
+    assert [complaint.id for complaint in found] == ids
+    assert [complaint.id for complaint in in_write] == ids
+    assert elsewhere == []
