@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied, UserError
@@ -19,9 +20,10 @@ from bot.risk.gate import latest_assessment_approved
 from bot.text import clean_text, one_line
 from storage.db import Database
 from storage.models import Project, ProjectMember, ProjectNote, utcnow
+from storage.repositories import audit
 from storage.repositories.audit import AuditRepository
 from storage.repositories.councils import CouncilRepository
-from storage.repositories.projects import ProjectLine, ProjectRepository, project_lines
+from storage.repositories.projects import ProjectLine, ProjectRepository, insert_project, project_lines
 
 TITLE_MAX = 150
 TEXT_MAX = 2900
@@ -125,47 +127,57 @@ async def _check_council(session: AsyncSession, team_id: str, council_id: int | 
         raise InvalidInput("That council no longer exists; pick another, or none.", "council")
 
 
-async def create_project(
-    session: AsyncSession, actor: Actor, draft: ProjectDraft, now: datetime | None = None
-) -> Project:
+async def create_project(database: Database, actor: Actor, draft: ProjectDraft, now: datetime) -> Project:
+    """Store a new project (owned by `actor`, proposed), its members, its timeline's first entry and its
+    audit row in one short Core write (`Database.write`); the project, outside any session."""
     clean = draft.validated()
-    await _check_council(session, actor.team_id, clean.council_id)
-    now = now or utcnow()
-    project = Project(
-        team_id=actor.team_id,
-        title=clean.title,
-        problem=clean.problem,
-        network=clean.network,
-        audience=clean.audience,
-        success_measure=clean.success_measure,
-        owner_id=actor.user_id,
-        stage=Stage.PROPOSED.value,
-        council_id=clean.council_id,
-        created_at=now,
-        updated_at=now,
-        last_activity_at=now,
-        members=[ProjectMember(user_id=user) for user in clean.members if user != actor.user_id],
-    )
-    repository = ProjectRepository(session)
-    repository.add(project)
-    await session.flush()
-    repository.add_note(
-        ProjectNote(
-            team_id=actor.team_id,
-            project_id=project.id,
-            author_id=actor.user_id,
-            kind="created",
-            to_stage=Stage.PROPOSED.value,
-            created_at=now,
-        )
-    )
-    AuditRepository(session).record(
-        team_id=actor.team_id,
-        entity_type="project",
-        entity_id=project.id,
-        action="created",
-        actor_id=actor.user_id,
-        after=snapshot(project),
+    if clean.council_id is not None:
+        async with database.unit_of_work() as session:
+            await _check_council(session, actor.team_id, clean.council_id)
+    return await database.write(_store_project, actor, clean, now)
+
+
+def _store_project(connection: Connection, actor: Actor, clean: ProjectDraft, now: datetime) -> Project:
+    values = {
+        "team_id": actor.team_id,
+        "title": clean.title,
+        "problem": clean.problem,
+        "network": clean.network,
+        "audience": clean.audience,
+        "success_measure": clean.success_measure,
+        "owner_id": actor.user_id,
+        "stage": Stage.PROPOSED.value,
+        "council_id": clean.council_id,
+        "created_at": now,
+        "updated_at": now,
+        "launched_at": None,
+        "last_activity_at": now,
+    }
+    first_note = {
+        "team_id": actor.team_id,
+        "author_id": actor.user_id,
+        "kind": "created",
+        "body": "",
+        "from_stage": None,
+        "to_stage": Stage.PROPOSED.value,
+        "created_at": now,
+    }
+    members = [user for user in clean.members if user != actor.user_id]
+    project = insert_project(connection, values, members, first_note)
+    audit.insert_events(
+        connection,
+        [
+            {
+                "team_id": actor.team_id,
+                "entity_type": "project",
+                "entity_id": project.id,
+                "action": "created",
+                "actor_id": actor.user_id,
+                "before": None,
+                "after": snapshot(project),
+                "created_at": now,
+            }
+        ],
     )
     return project
 

@@ -39,9 +39,8 @@ async def _new(runtime: Runtime, body: dict[str, Any], title: str, client: Async
         return CommandReply()
     actor = await actor_of(runtime, client, body)
     async with runtime.database.unit_of_work() as session:
-        # Read before writing: the write transaction (SQLite's one writer at a time) stays as short as it can.
         accepted = await service.has_accepted_compact(session, actor.team_id, actor.user_id)
-        project = await service.create_project(session, actor, ProjectDraft(title=title), now=runtime.now())
+    project = await service.create_project(runtime.database, actor, ProjectDraft(title=title), now=runtime.now())
     return CommandReply(
         project_views.created_confirmation(project, needs_details=True, remind_compact=not accepted),
         follow_up=lambda: announce_created(runtime, client, project),

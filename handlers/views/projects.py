@@ -42,7 +42,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         try:
             async with runtime.database.unit_of_work() as session:
                 accepted = await service.has_accepted_compact(session, actor.team_id, actor.user_id)
-                project = await service.create_project(session, actor, draft, now=runtime.now())
+            project = await service.create_project(runtime.database, actor, draft, now=runtime.now())
         except UserError as error:
             await _refuse(ack, error, "title")
             return

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, bindparam, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +20,42 @@ class ProjectLine(NamedTuple):
     stage: str
     network: str
     owner_id: str
+
+
+_INSERT_PROJECT = insert(Project)
+_INSERT_MEMBER = insert(ProjectMember)
+_INSERT_NOTE = insert(ProjectNote)
+
+
+def _detached(model: Any, values: dict[str, Any]) -> Any:
+    """An instance of `model` outside any session holding `values`, built as the ORM builds loaded rows."""
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
+
+
+def insert_project(
+    connection: Connection, values: dict[str, Any], member_ids: Sequence[str], first_note: dict[str, Any]
+) -> Project:
+    """A new project (`values`: every column but its ID), its members and the first entry of its timeline,
+    through Core in a `Database.write`; the project as an object outside any session, members loaded."""
+    inserted = connection.execute(_INSERT_PROJECT, values).inserted_primary_key
+    assert inserted is not None
+    project_id = int(inserted[0])
+    members: list[dict[str, Any]] = [
+        {"project_id": project_id, "user_id": user_id} for user_id in sorted(set(member_ids))
+    ]
+    if members:
+        connection.execute(_INSERT_MEMBER, members)
+    connection.execute(_INSERT_NOTE, {**first_note, "project_id": project_id})
+    return _detached(
+        Project,
+        {
+            **values,
+            "id": project_id,
+            "members": [_detached(ProjectMember, member) for member in members],
+        },
+    )
 
 
 class ProjectRepository:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.console import demo
 from bot.console.surfaces import find_element, texts
-from storage.models import AuditEvent, Project, ProjectNote
+from storage.models import AuditEvent, Project, ProjectMember, ProjectNote
 from tests.conftest import Harness
 
 
@@ -82,6 +82,19 @@ async def test_new_opens_modal_with_inline_errors_then_saves(harness: Harness) -
     async with harness.database.unit_of_work() as session:
         project = (await session.scalars(select(Project))).one()
         assert project.network == "twitter" and project.problem == "Refunds take 3 weeks"
+        members = (await session.scalars(select(ProjectMember.user_id))).all()
+        notes = (await session.execute(select(ProjectNote.kind, ProjectNote.to_stage, ProjectNote.author_id))).all()
+        audit = (await session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "project"))).one()
+    assert members == [demo.LEO]
+    assert notes == [("created", "proposed", demo.MAYA)]
+    assert (audit.action, audit.entity_id, audit.actor_id) == ("created", project.id, demo.MAYA)
+    assert audit.after == {
+        "title": "Refund tweets",
+        "stage": "proposed",
+        "network": "twitter",
+        "owner_id": demo.MAYA,
+        "members": [demo.LEO],
+    }
     await harness.slack.slash(demo.LEO, "/hero", "list")
     assert "HERO-1" in last_ephemeral(harness, demo.LEO)
 
