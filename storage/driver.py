@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, exc
@@ -31,24 +31,11 @@ def _compiled_once(connection: Connection, statement: Any, columns: tuple[str, .
     return compiled
 
 
-# Rows per INSERT statement on SQLite (`_multi_row`); at most 32,766 bound values a statement.
+# Rows per multi-row INSERT (`_multi_row_statements`): at most 2,100 bound values for a complaint's 21
+# columns, far below SQLite's 32,766 and PostgreSQL's 32,767 a statement.
 ROWS_PER_INSERT = 100
-_multi_row_forms: dict[tuple[str, int], str] = {}
-# The statements `_multi_row` repeats the VALUES of: one row of plain placeholders, nothing after it.
-_ONE_ROW = re.compile(r" VALUES \((\?, )*\?\)$")
+_multi_row_forms: dict[tuple[str, bool, int], str] = {}
 _PLACEHOLDER = re.compile(r"\$(\d+)")
-
-
-def _multi_row(single: str, rows: int) -> str:
-    """`INSERT … VALUES (?, …)` for `rows` rows in one statement. SQLite runs a table's row triggers (the
-    rollups' queue, migration 0008) through a sub-program it sets up once per statement: with one statement
-    per row (executemany) that set-up cost ~60 µs a row, more than the insert itself (measured on 10,000
-    complaints: 102–104 µs a row by executemany, 38–41 µs in statements of 100 rows)."""
-    multi = _multi_row_forms.get((single, rows))
-    if multi is None:
-        head, values = single.split(" VALUES ", 1)
-        multi = _multi_row_forms[(single, rows)] = f"{head} VALUES {', '.join([values] * rows)}"
-    return multi
 
 
 def _processed(compiled: Any, rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
@@ -62,37 +49,61 @@ def _processed(compiled: Any, rows: Sequence[dict[str, Any]]) -> list[list[Any]]
     return values
 
 
+def _one_row_insert(compiled: Any, *, returning: bool) -> tuple[str, str, str] | None:
+    """(what comes before VALUES, the one row's VALUES, the RETURNING columns or "") of an INSERT of one row
+    of plain placeholders (`?`, or `$n` with the compiler's casts); None for any other statement.
+    `returning` False drops a RETURNING the caller did not ask for (PostgreSQL's compiler adds the key's)."""
+    if not compiled.isinsert:
+        return None
+    head, _, rest = compiled.string.partition(" VALUES ")
+    one, _, returned = rest.partition(" RETURNING ")
+    if not (one.startswith("(") and one.endswith(")") and one.count("(") == 1):
+        return None
+    return head, one, returned if returning else ""
+
+
 def _renumbered(values: str, shift: int) -> str:
     return _PLACEHOLDER.sub(lambda placeholder: f"${int(placeholder[1]) + shift}", values)
+
+
+def _multi_row_statements(
+    compiled: Any, parts: tuple[str, str, str], values: list[list[Any]]
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """The rows of a one-row INSERT (`_one_row_insert`'s `parts`) as statements of `ROWS_PER_INSERT` rows,
+    each with its values: `?` repeated, `$n` numbered on from row to row.
+
+    One statement per row costs more than the rows: SQLite sets up a table's row triggers (the rollups'
+    queue, migration 0008) once per statement — measured on 10,000 complaints, 102–104 µs a row by
+    executemany against 38–41 µs in statements of 100 rows — and PostgreSQL runs an executemany as one
+    statement per row, and SQLAlchemy's own paging handles each of a page's parameters in Python."""
+    head, one, returning = parts
+    width = len(values[0])
+    for start in range(0, len(values), ROWS_PER_INSERT):
+        page = values[start : start + ROWS_PER_INSERT]
+        key = (compiled.string, bool(returning), len(page))
+        sql = _multi_row_forms.get(key)
+        if sql is None:
+            shifts = range(0, width * len(page), width)
+            rows = [_renumbered(one, shift) for shift in shifts] if "$" in one else [one] * len(page)
+            sql = f"{head} VALUES {', '.join(rows)}" + (f" RETURNING {returning}" if returning else "")
+            _multi_row_forms[key] = sql
+        yield sql, tuple(value for row in page for value in row)
 
 
 def _execute_rows_numbered(
     connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]
 ) -> list[tuple[Any, ...]]:
-    """`execute_rows` on PostgreSQL: an INSERT of one row of numbered placeholders (with the compiler's
-    casts) and perhaps a RETURNING goes as driver SQL of `ROWS_PER_INSERT` rows a statement, each row's
-    placeholders numbered on from the last; anything else through Core."""
+    """`execute_rows` on PostgreSQL: a one-row INSERT goes as driver SQL of multi-row statements; anything
+    else through Core."""
     compiled = _compiled_once(connection, statement, tuple(rows[0]))
-    head, _, rest = compiled.string.partition(" VALUES ")
-    one, _, returning = rest.partition(" RETURNING ")
-    if not statement.exported_columns:  # the compiler's own RETURNING of the key, for one row: not asked for
-        returning = ""
-    if not (compiled.isinsert and one.startswith("(") and one.endswith(")") and one.count("(") == 1):
+    parts = _one_row_insert(compiled, returning=bool(statement.exported_columns))
+    if parts is None:
         result = connection.execute(statement, list(rows))
         return [tuple(row) for row in result.all()] if statement.exported_columns else []
-    values = _processed(compiled, rows)
-    width = len(values[0])
     found: list[tuple[Any, ...]] = []
-    for start in range(0, len(values), ROWS_PER_INSERT):
-        page = values[start : start + ROWS_PER_INSERT]
-        key = (compiled.string + (" RETURNING" if returning else ""), len(page))
-        sql = _multi_row_forms.get(key)
-        if sql is None:
-            renumbered = (_renumbered(one, shift) for shift in range(0, width * len(page), width))
-            sql = f"{head} VALUES {', '.join(renumbered)}" + (f" RETURNING {returning}" if returning else "")
-            _multi_row_forms[key] = sql
-        result = connection.exec_driver_sql(sql, tuple(value for row in page for value in row))
-        if returning:
+    for sql, values in _multi_row_statements(compiled, parts, _processed(compiled, rows)):
+        result = connection.exec_driver_sql(sql, values)
+        if parts[2]:
             found.extend(tuple(row) for row in result.all())
     return found
 
@@ -123,8 +134,8 @@ def execute_rows(connection: Connection, statement: Any, rows: Sequence[dict[str
     The statement is compiled once per set of keys and the values go through SQLAlchemy's own type
     processing, but SQLAlchemy's execution layers (contexts, result objects, and for a batch its paging of
     thousands of parameters one by one), which cost more than the database inserting a row, are skipped:
-    an INSERT of plain placeholders goes as statements of `ROWS_PER_INSERT` rows, straight on the SQLite
-    driver (`Database.write`'s own connection) or as driver SQL on PostgreSQL. Other statements go through
+    an INSERT of plain placeholders goes as statements of `ROWS_PER_INSERT` rows (`_multi_row_statements`),
+    straight on the SQLite driver (`Database.write`'s own connection) or as driver SQL on PostgreSQL. Other statements go through
     executemany on SQLite and Core elsewhere. Each row names every column it sets: a column left out is
     not given its model's Python-side default here.
     """
@@ -139,12 +150,12 @@ def execute_rows(connection: Connection, statement: Any, rows: Sequence[dict[str
     found: list[tuple[Any, ...]] = []
     try:
         if not compiled.effective_returning:
-            if compiled.isinsert and _ONE_ROW.search(compiled.string):
-                for start in range(0, len(values), ROWS_PER_INSERT):
-                    page = values[start : start + ROWS_PER_INSERT]
-                    driver.execute(_multi_row(compiled.string, len(page)), [value for row in page for value in row])
-            else:
+            parts = _one_row_insert(compiled, returning=False)
+            if parts is None:
                 driver.executemany(compiled.string, values)
+            else:
+                for sql, page in _multi_row_statements(compiled, parts, values):
+                    driver.execute(sql, page)
             return found
         cursor = driver.cursor()
         try:
