@@ -182,17 +182,13 @@ class ComplaintRepository:
         slack_messages: Iterable[tuple[str, str]] = (),
     ) -> Sequence[Complaint]:
         """Complaints already logged with any of these URL digests, external IDs or Slack messages."""
-        queries = _known_ids_queries(team_id, url_keys, external_ids, slack_messages)
-        if len(queries) == 1:
-            statement, params = queries[0]
-            found = select(Complaint).where(Complaint.id.in_(statement)).order_by(Complaint.id)
-            return (await self.session.scalars(found, params)).all()
         ids: set[int] = set()
-        for statement, params in queries:
+        for statement, params in _known_ids_queries(team_id, url_keys, external_ids, slack_messages):
             ids.update((await self.session.scalars(statement, params)).all())
         if not ids:
             return []
-        return (await self.session.scalars(select(Complaint).where(Complaint.id.in_(sorted(ids))))).all()
+        found = select(Complaint).where(Complaint.id.in_(sorted(ids))).order_by(Complaint.id)
+        return (await self.session.scalars(found)).all()
 
     async def tags_of(self, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
         if not complaint_ids:
