@@ -35,6 +35,7 @@ from bot.runtime import Runtime
 from bot.settings import SEVERITIES
 from bot.text import clean_text, one_line
 from storage.models import Complaint
+from storage.models.base import detached
 from storage.repositories import complaints as complaints_repository
 from storage.repositories.audit import insert_events
 from storage.repositories.complaints import INSERTED_COLUMNS, OPEN_STATUSES, ComplaintRepository
@@ -204,7 +205,8 @@ def _store(
         if existing is not None:
             slots.append(existing)
             continue
-        complaint = complaints_repository.detached_complaint(
+        complaint = detached(
+            Complaint,
             {
                 "team_id": team_id,
                 "network": draft.network,
@@ -227,7 +229,7 @@ def _store(
                 "owner_id": None,
                 "routed_channel": None,
                 "rule_id": None,
-            }
+            },
         )
         for key in keys:
             known[key] = complaint  # the same post twice in one batch is one complaint

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from storage.driver import select_rows
 from storage.models import CompactAcceptance, Project, ProjectMember, ProjectNote
+from storage.models.base import detached
 
 
 class ProjectLine(NamedTuple):
@@ -27,13 +28,6 @@ _INSERT_MEMBER = insert(ProjectMember)
 _INSERT_NOTE = insert(ProjectNote)
 
 
-def _detached(model: Any, values: dict[str, Any]) -> Any:
-    """An instance of `model` outside any session holding `values`, built as the ORM builds loaded rows."""
-    instance = model.__mapper__.class_manager.new_instance()
-    instance.__dict__.update(values)
-    return instance
-
-
 def insert_project(
     connection: Connection, values: dict[str, Any], member_ids: Sequence[str], first_note: dict[str, Any]
 ) -> Project:
@@ -48,12 +42,12 @@ def insert_project(
     if members:
         connection.execute(_INSERT_MEMBER, members)
     connection.execute(_INSERT_NOTE, {**first_note, "project_id": project_id})
-    return _detached(
+    return detached(
         Project,
         {
             **values,
             "id": project_id,
-            "members": [_detached(ProjectMember, member) for member in members],
+            "members": [detached(ProjectMember, member) for member in members],
         },
     )
 
