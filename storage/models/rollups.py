@@ -58,63 +58,58 @@ def bucket_span(bucket: int) -> tuple[int, int] | None:
     return low, low + width
 
 
-class ComplaintStatusHour(Base):
+class _HourlyRollup:
+    """A rollup row: one workspace's figures for one hour (UTC) and, in most, one key."""
+
+    __table_args__ = _WITHOUT_ROWID
+
+    # First in the table and its primary key, before each rollup's own key.
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, sort_order=-2)
+    hour: Mapped[datetime] = mapped_column(primary_key=True, sort_order=-1)
+
+
+class ComplaintStatusHour(_HourlyRollup, Base):
     """Complaints logged (`created_at`) in the hour, by their status now."""
 
     __tablename__ = "complaint_status_hours"
-    __table_args__ = _WITHOUT_ROWID
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     complaints: Mapped[int] = mapped_column(Integer)
 
 
-class ComplaintNetworkHour(Base):
+class ComplaintNetworkHour(_HourlyRollup, Base):
     """Complaints logged in the hour, by network."""
 
     __tablename__ = "complaint_network_hours"
-    __table_args__ = _WITHOUT_ROWID
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
     network: Mapped[str] = mapped_column(String(32), primary_key=True)
     complaints: Mapped[int] = mapped_column(Integer)
 
 
-class ComplaintResolvedHour(Base):
+class ComplaintResolvedHour(_HourlyRollup, Base):
     """Complaints resolved now whose `closed_at` falls in the hour."""
 
     __tablename__ = "complaint_resolved_hours"
-    __table_args__ = _WITHOUT_ROWID
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
     complaints: Mapped[int] = mapped_column(Integer)
 
 
-class ComplaintDueHour(Base):
+class ComplaintDueHour(_HourlyRollup, Base):
     """Complaints not dismissed whose first-response target (`due_at`) falls in the hour; `met`: of those,
     answered or closed by then."""
 
     __tablename__ = "complaint_due_hours"
-    __table_args__ = _WITHOUT_ROWID
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
     due: Mapped[int] = mapped_column(Integer)
     met: Mapped[int] = mapped_column(Integer)
 
 
-class ComplaintResponseHour(Base):
+class ComplaintResponseHour(_HourlyRollup, Base):
     """First responses (`first_response_at`) in the hour by bucket of time since logging (`response_bucket`):
     how many, and the sum of their times in milliseconds (a bucket's mean is exact)."""
 
     __tablename__ = "complaint_response_hours"
-    __table_args__ = _WITHOUT_ROWID
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
     responses: Mapped[int] = mapped_column(Integer)
     milliseconds: Mapped[int] = mapped_column(BigInteger)
@@ -135,14 +130,11 @@ class ComplaintResponseDay(Base):
     milliseconds: Mapped[int] = mapped_column(BigInteger)
 
 
-class ComplaintTagHour(Base):
+class ComplaintTagHour(_HourlyRollup, Base):
     """Tags given (`complaint_tags.created_at`, the complaint's logging time) in the hour, by tag."""
 
     __tablename__ = "complaint_tag_hours"
-    __table_args__ = _WITHOUT_ROWID
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
     tags: Mapped[int] = mapped_column(Integer)
 
