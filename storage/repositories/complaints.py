@@ -146,12 +146,18 @@ def complaints_by_id(connection: Connection, team_id: str, complaint_ids: Collec
     return [detached(Complaint, row._mapping) for row in rows]
 
 
-def tags_by_complaint(connection: Connection, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
+def _tags_by_complaint(complaint_ids: Sequence[int], rows: Iterable[Any]) -> dict[int, list[str]]:
+    """`_TAGS_OF`'s rows as each complaint's tags, in order (an empty list for a complaint without any)."""
     found: dict[int, list[str]] = {complaint_id: [] for complaint_id in complaint_ids}
-    if complaint_ids:
-        for complaint_id, tag in connection.execute(_TAGS_OF, {"ids": list(complaint_ids)}).all():
-            found[complaint_id].append(tag)
+    for complaint_id, tag in rows:
+        found[complaint_id].append(tag)
     return found
+
+
+def tags_by_complaint(connection: Connection, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
+    if not complaint_ids:
+        return {}
+    return _tags_by_complaint(complaint_ids, connection.execute(_TAGS_OF, {"ids": list(complaint_ids)}).all())
 
 
 class ComplaintRepository:
@@ -186,15 +192,8 @@ class ComplaintRepository:
     async def tags_of(self, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
         if not complaint_ids:
             return {}
-        rows = await self.session.execute(
-            select(ComplaintTag.complaint_id, ComplaintTag.tag)
-            .where(ComplaintTag.complaint_id.in_(list(complaint_ids)))
-            .order_by(ComplaintTag.complaint_id, ComplaintTag.tag)
-        )
-        found: dict[int, list[str]] = {complaint_id: [] for complaint_id in complaint_ids}
-        for complaint_id, tag in rows.all():
-            found[complaint_id].append(tag)
-        return found
+        rows = await self.session.execute(_TAGS_OF, {"ids": list(complaint_ids)})
+        return _tags_by_complaint(complaint_ids, rows.all())
 
     async def replace_tags(self, complaint: Complaint, tags: Sequence[str]) -> None:
         existing = await self.session.scalars(select(ComplaintTag).where(ComplaintTag.complaint_id == complaint.id))
