@@ -98,3 +98,21 @@ def test_a_request_id_from_outside_is_kept_only_when_it_looks_like_one() -> None
     assert logs.new_request_id("lb-7f3a") == "lb-7f3a"
     made = logs.new_request_id("<script>alert(1)</script>")
     assert made != "<script>alert(1)</script>" and len(made) == 16
+
+
+def test_a_line_keeps_its_own_values_over_bound_ids_and_writes_any_value() -> None:
+    stream = Captured(terminal=False)
+    logs.configure_logging(stream=stream)
+    try:
+        with logs.bind_request(request_id="abc123", team_id="T1"):
+            logging.getLogger("herobot.outbox").warning(
+                "posted for %s", "T2", extra={"team_id": "T2", "channels": {"C1"}, "took_ms": 3.5}
+            )
+    finally:
+        logging.getLogger().removeHandler(logs._installed)  # type: ignore[arg-type]
+        logs._installed = None
+    (line,) = stream.lines()
+    assert line["event"] == "posted for T2" and line["level"] == "warning" and line["logger"] == "herobot.outbox"
+    assert (line["request_id"], line["team_id"], line["took_ms"]) == ("abc123", "T2", 3.5)
+    assert line["channels"] == "{'C1'}"  # what JSON cannot hold is written as its repr
+    assert line["timestamp"].endswith("Z")
