@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BindParameter, ColumnElement, Connection, Select, and_, bindparam, func, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.driver import execute_rows, select_rows
+from storage.driver import among, execute_rows, select_rows
 from storage.models import AuditEvent, Complaint, ComplaintNote, ComplaintTag
 from storage.models.base import detached
 
@@ -33,11 +33,26 @@ _INSERT_COMPLAINT_PLAIN = insert(_COMPLAINTS)
 _LARGEST_ID = select(func.coalesce(func.max(_COMPLAINTS.c.id), 0))
 _IDS_AFTER = select(_COMPLAINTS.c.id).where(_COMPLAINTS.c.id > bindparam("after")).order_by(_COMPLAINTS.c.id)
 _INSERT_TAG = insert(_TAGS)
-_TAGS_OF = (
-    select(_TAGS.c.complaint_id, _TAGS.c.tag)
-    .where(_TAGS.c.complaint_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_TAGS.c.complaint_id, _TAGS.c.tag)
-)
+
+
+@functools.cache
+def _tags_of(dialect: str) -> Select[Any]:
+    """The tags of the complaints bound as `ids`."""
+    return (
+        select(_TAGS.c.complaint_id, _TAGS.c.tag)
+        .where(among(_TAGS.c.complaint_id, "ids", dialect))
+        .order_by(_TAGS.c.complaint_id, _TAGS.c.tag)
+    )
+
+
+@functools.cache
+def _by_id(dialect: str) -> Select[Any]:
+    """The workspace's (`team_id`) complaints with the IDs bound as `ids`, in ID order."""
+    return (
+        select(Complaint)
+        .where(Complaint.team_id == bindparam("team_id"), among(Complaint.id, "ids", dialect))
+        .order_by(Complaint.id)
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -104,7 +119,7 @@ def known_complaints(
     ids = sorted({row[0] for query in queries for row in select_rows(connection, *query)})
     if not ids:
         return []
-    rows = connection.execute(select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.id)).all()
+    rows = connection.execute(_by_id(connection.dialect.name), {"team_id": team_id, "ids": ids}).all()
     return [detached(Complaint, row._mapping) for row in rows]
 
 
@@ -129,25 +144,18 @@ def insert_tags(connection: Connection, rows: Sequence[dict[str, object]]) -> No
     execute_rows(connection, _INSERT_TAG, rows)
 
 
-_BY_ID = (
-    select(Complaint)
-    .where(Complaint.team_id == bindparam("team_id"), Complaint.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Complaint.id)
-)
-
-
 def complaints_by_id(connection: Connection, team_id: str, complaint_ids: Collection[int]) -> list[Complaint]:
     """The workspace's complaints with these IDs, in ID order, as objects outside any session (a
     `Database.read`: the outbox's notices read hundreds at a time, where loading ORM objects cost ~10 %
     of ingesting them)."""
     if not complaint_ids:
         return []
-    rows = connection.execute(_BY_ID, {"team_id": team_id, "ids": sorted(complaint_ids)}).all()
+    rows = connection.execute(_by_id(connection.dialect.name), {"team_id": team_id, "ids": sorted(complaint_ids)}).all()
     return [detached(Complaint, row._mapping) for row in rows]
 
 
 def _tags_by_complaint(complaint_ids: Sequence[int], rows: Iterable[Any]) -> dict[int, list[str]]:
-    """`_TAGS_OF`'s rows as each complaint's tags, in order (an empty list for a complaint without any)."""
+    """`_tags_of`'s rows as each complaint's tags, in order (an empty list for a complaint without any)."""
     found: dict[int, list[str]] = {complaint_id: [] for complaint_id in complaint_ids}
     for complaint_id, tag in rows:
         found[complaint_id].append(tag)
@@ -157,7 +165,8 @@ def _tags_by_complaint(complaint_ids: Sequence[int], rows: Iterable[Any]) -> dic
 def tags_by_complaint(connection: Connection, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
     if not complaint_ids:
         return {}
-    return _tags_by_complaint(complaint_ids, connection.execute(_TAGS_OF, {"ids": list(complaint_ids)}).all())
+    rows = connection.execute(_tags_of(connection.dialect.name), {"ids": list(complaint_ids)})
+    return _tags_by_complaint(complaint_ids, rows.all())
 
 
 class ComplaintRepository:
@@ -186,13 +195,13 @@ class ComplaintRepository:
             ids.update((await self.session.scalars(statement, params)).all())
         if not ids:
             return []
-        found = select(Complaint).where(Complaint.id.in_(sorted(ids))).order_by(Complaint.id)
-        return (await self.session.scalars(found)).all()
+        found = _by_id(self.session.get_bind().dialect.name)
+        return (await self.session.scalars(found, {"team_id": team_id, "ids": sorted(ids)})).all()
 
     async def tags_of(self, complaint_ids: Sequence[int]) -> dict[int, list[str]]:
         if not complaint_ids:
             return {}
-        rows = await self.session.execute(_TAGS_OF, {"ids": list(complaint_ids)})
+        rows = await self.session.execute(_tags_of(self.session.get_bind().dialect.name), {"ids": list(complaint_ids)})
         return _tags_by_complaint(complaint_ids, rows.all())
 
     async def replace_tags(self, complaint: Complaint, tags: Sequence[str]) -> None:

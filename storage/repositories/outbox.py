@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.driver import execute_rows
+from storage.driver import among, execute_rows
 from storage.models import OutboxNotice
 
 _OUTBOX = OutboxNotice.metadata.tables["outbox"]
@@ -54,6 +54,7 @@ def insert_notices(connection: Connection, rows: Sequence[dict[str, Any]]) -> No
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._dialect = session.get_bind().dialect.name
 
     async def claim(
         self,
@@ -70,13 +71,15 @@ class OutboxRepository:
         if complaint_ids is not None:
             claimed: list[Claimed] = []
             for chunk in _chunks(complaint_ids):
-                due = [_OUTBOX.c.complaint_id.in_(chunk), _OUTBOX.c.available_at <= now]
-                claimed += await self._claim(due, now, lease_until, len(chunk))
+                due = [among(_OUTBOX.c.complaint_id, "ids", self._dialect), _OUTBOX.c.available_at <= now]
+                claimed += await self._claim(due, now, lease_until, len(chunk), {"ids": chunk})
             return claimed
         assert ready_by is not None
         return await self._claim([_OUTBOX.c.available_at <= ready_by], now, lease_until, limit)
 
-    async def _claim(self, due: list[Any], now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
+    async def _claim(
+        self, due: list[Any], now: datetime, lease_until: datetime, limit: int, params: dict[str, Any] | None = None
+    ) -> list[Claimed]:
         chosen = (
             select(_OUTBOX.c.id)
             .where(*due, _free(now))
@@ -97,27 +100,31 @@ class OutboxRepository:
                 _OUTBOX.c.attempts,
             )
         )
-        rows = (await self.session.execute(statement)).all()
+        rows = (await self.session.execute(statement, params)).all()
         return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.id)
 
     async def remove(self, ids: Collection[int]) -> None:
         """Sent, or given up on."""
         for chunk in _chunks(ids):
-            await self.session.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(chunk)))
+            await self.session.execute(delete(_OUTBOX).where(among(_OUTBOX.c.id, "ids", self._dialect)), {"ids": chunk})
 
     async def retry_later(self, ids: Collection[int], available_at: datetime) -> None:
         """A failed attempt: counted, the lease given back, the next attempt not before `available_at`."""
         for chunk in _chunks(ids):
             await self.session.execute(
                 update(_OUTBOX)
-                .where(_OUTBOX.c.id.in_(chunk))
-                .values(attempts=_OUTBOX.c.attempts + 1, available_at=available_at, claimed_until=None)
+                .where(among(_OUTBOX.c.id, "ids", self._dialect))
+                .values(attempts=_OUTBOX.c.attempts + 1, available_at=available_at, claimed_until=None),
+                {"ids": chunk},
             )
 
     async def release(self, ids: Collection[int]) -> None:
         """Give the lease back unsent (stopping): the next drainer to look takes them at once."""
         for chunk in _chunks(ids):
-            await self.session.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(chunk)).values(claimed_until=None))
+            await self.session.execute(
+                update(_OUTBOX).where(among(_OUTBOX.c.id, "ids", self._dialect)).values(claimed_until=None),
+                {"ids": chunk},
+            )
 
     async def waiting(self) -> list[OutboxNotice]:
         """Every notice not sent yet, oldest first (for operators and tests)."""
