@@ -20,7 +20,7 @@ def main() -> int:
     from bot.projects import metrics as project_metrics
     from handlers import register_all
 
-    # Each domain's `register_jobs(scheduler)` goes in `jobs`, its `register_metrics(metrics)` in `metric_sources`.
+    # Each domain's `register_jobs(scheduler)` goes in `jobs`, its `register_metrics(runtime)` in `metric_sources`.
     return cli_main(
         sys.argv[1:],
         register=register_all,

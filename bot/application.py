@@ -37,10 +37,10 @@ from bot.ack_runner import PromptAckRunner
 from bot.complaints.outbox import Outbox
 from bot.directory import Directory
 from bot.logs import bind_request, current_request_id, new_request_id
-from bot.metrics import Metrics, MetricSource
+from bot.metrics import Metrics
 from bot.replay import ReplayGuard
 from bot.respond import PooledRespond, response_url_of
-from bot.runtime import Runtime
+from bot.runtime import MetricSource, Runtime
 from bot.settings import Settings
 from bot.slack_client import InstrumentedWebClient, build_client, copy_client
 from bot.workspaces import InstalledWorkspaces, SingleWorkspace
@@ -259,7 +259,7 @@ def create_app(
     if bolt.oauth_flow is not None:
         _add_install_routes(web_app, bolt.oauth_flow)
     for source in metric_sources:
-        source(runtime.metrics)
+        source(runtime)
     register(bolt, web_app, runtime)
     return HeroApp(bolt=bolt, web=web_app, runtime=runtime)
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.application import Register
-from bot.metrics import MetricSource
+from bot.runtime import MetricSource
 from bot.scheduler import JobSource
 from bot.settings import ConfigurationError, Settings, load_settings
 from storage.db import Database

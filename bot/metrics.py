@@ -4,21 +4,22 @@ Counters are updated where things happen: Slack requests and their ack time (`bo
 Web API calls (`bot.slack_client.InstrumentedWebClient`), scheduled runs (`bot.scheduler`).
 
 Figures that live in the database (projects by stage, complaints by status, overdue complaints…) are
-gauges fed by *sources*: a domain declares its gauges and an async `refresh(runtime)` that queries the
-database and sets them. Sources run when Prometheus scrapes, at most once per `ttl` seconds each, so a
-scrape costs a few indexed COUNT queries, never one per request; a failing or slow source keeps its last
-values and is counted in `herobot_metrics_source_failures_total`. Every replica reports the same
-database-wide figure: aggregate those gauges with `max`, not `sum`.
+gauges fed by *sources*: a domain's `register_metrics(runtime)` (a `bot.runtime.MetricSource`) declares
+its gauges and an async `refresh()` that queries the database and sets them. Sources run when Prometheus
+scrapes, at most once per `ttl` seconds each, so a scrape costs a few indexed COUNT queries, never one per
+request; a failing or slow source keeps its last values and is counted in
+`herobot_metrics_source_failures_total`. Every replica reports the same database-wide figure: aggregate
+those gauges with `max`, not `sum`.
 
-    def register_metrics(metrics: Metrics) -> None:
-        open_by_status = metrics.gauge("herobot_complaints", "Complaints by status", ["status"])
+    def register_metrics(runtime: Runtime) -> None:
+        open_by_status = runtime.metrics.gauge("herobot_complaints", "Complaints by status", ["status"])
 
-        async def refresh(runtime: Runtime) -> None:
+        async def refresh() -> None:
             async with runtime.database.unit_of_work(background=True) as session:
                 counts = await ComplaintRepository(session).count_by_status()
-            metrics.set_all(open_by_status, {(status,): n for status, n in counts.items()})
+            runtime.metrics.set_all(open_by_status, {(status,): n for status, n in counts.items()})
 
-        metrics.add_source("complaints", refresh)
+        runtime.metrics.add_source("complaints", refresh)
 """
 
 from __future__ import annotations
@@ -28,19 +29,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger("herobot.metrics")
 
 # The classic text format, which every Prometheus reads; all our names are plain ASCII.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-Refresh = Callable[["Runtime"], Awaitable[None]]
-MetricSource = Callable[["Metrics"], None]
+Refresh = Callable[[], Awaitable[None]]
 
 # Slack waits 3 s for an ack: the buckets are dense below that line.
 ACK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
@@ -141,11 +138,11 @@ class Metrics:
             gauge.labels(*labels).set(value)
 
     # ---- what /metrics answers --------------------------------------------------------------
-    async def exposition(self, runtime: Runtime) -> bytes:
-        await self.refresh_sources(runtime)
+    async def exposition(self) -> bytes:
+        await self.refresh_sources()
         return bytes(generate_latest(self.registry))
 
-    async def refresh_sources(self, runtime: Runtime) -> None:
+    async def refresh_sources(self) -> None:
         # One refresh at a time: concurrent scrapes wait for it instead of querying the database again.
         async with self._refreshing:
             for source in self._sources:
@@ -153,7 +150,7 @@ class Metrics:
                 if source.refreshed_at is not None and now - source.refreshed_at < source.ttl:
                     continue
                 try:
-                    await asyncio.wait_for(source.refresh(runtime), SOURCE_TIMEOUT_SECONDS)
+                    await asyncio.wait_for(source.refresh(), SOURCE_TIMEOUT_SECONDS)
                     source.refreshed_at = now
                 except Exception:
                     log.exception("metrics source %s could not refresh; its last values stay", source.name)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from apscheduler.triggers.base import BaseTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.directory import Directory
@@ -17,9 +18,6 @@ from bot.workspaces import Workspaces
 from storage.db import Database
 from storage.models import utcnow
 
-if TYPE_CHECKING:
-    from bot.scheduler import Scheduler
-
 
 class Announcer(Protocol):
     """What the runtime knows of the drainer of new complaints' notices (`bot.complaints.outbox.Outbox`)."""
@@ -29,6 +27,15 @@ class Announcer(Protocol):
     async def stop(self, within: float) -> None: ...
 
     async def announced(self, complaint_ids: Iterable[int]) -> None: ...
+
+
+class Scheduling(Protocol):
+    """What the runtime knows of the scheduler (`bot.scheduler.Scheduler`): a listener that changed a
+    record (a council) puts its job anew or removes it in this instance."""
+
+    def on(self, job_id: str, trigger: BaseTrigger, job: Callable[[Runtime], Awaitable[object]]) -> None: ...
+
+    def remove(self, job_id: str) -> None: ...
 
 
 @dataclass
@@ -44,7 +51,7 @@ class Runtime:
     in_flight: InFlight = field(default_factory=InFlight)
     # Set by the Scheduler when one runs (serve, socket, console), so a change made in a listener (a new
     # council) can reschedule its jobs; None in a process without jobs.
-    scheduler: Scheduler | None = None
+    scheduler: Scheduling | None = None
     # The drainer of the outbox (new complaints' notices), set by `create_app`; serving processes start it
     # and stop it with the rest (serve, socket, the console).
     outbox: Announcer | None = None
@@ -54,3 +61,8 @@ class Runtime:
         if self.workspaces is None:
             return self.client
         return await self.workspaces.client_for(team_id)
+
+
+# A domain's figures for /metrics: `register_metrics(runtime)` declares its gauges on `runtime.metrics` and
+# adds a source that refreshes them (see bot.metrics).
+MetricSource = Callable[[Runtime], None]

@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.application import HeroApp, Register, create_app
 from bot.inflight import InFlight
-from bot.metrics import MetricSource
+from bot.runtime import MetricSource
 from bot.scheduler import JobSource, Scheduler
 from bot.settings import ConfigurationError, Settings
 from bot.slack_client import build_client

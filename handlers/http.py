@@ -16,7 +16,7 @@ def register(web_app: web.Application, runtime: Runtime) -> None:
         return web.json_response({"status": "database unreachable or not migrated"}, status=503)
 
     async def metrics(request: web.Request) -> web.Response:
-        body = await runtime.metrics.exposition(runtime)
+        body = await runtime.metrics.exposition()
         response = web.Response(body=body)
         # Prometheus' content type carries a version parameter that aiohttp's content_type argument refuses.
         response.headers["Content-Type"] = CONTENT_TYPE

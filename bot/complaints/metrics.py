@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from bot.complaints.service import STATUSES
-from bot.metrics import Metrics
 from bot.runtime import Runtime
 from storage.repositories.complaints import ComplaintRepository
 
 
-def register_metrics(metrics: Metrics) -> None:
+def register_metrics(runtime: Runtime) -> None:
+    metrics = runtime.metrics
     by_status = metrics.gauge("herobot_complaints", "Social complaints by status", ["status"])
     overdue = metrics.gauge(
         "herobot_complaints_overdue", "Open complaints past their first-response due time without a response"
     )
 
-    async def refresh(runtime: Runtime) -> None:
+    async def refresh() -> None:
         async with runtime.database.unit_of_work(background=True) as session:
             repository = ComplaintRepository(session)
             counts = await repository.count_by_status_in_all_workspaces()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot.metrics import Metrics
 from bot.runtime import Runtime
 from storage.repositories.councils import CouncilRepository
 
 RUN_STATUSES = ("posted", "skipped", "failed", "running")
 
 
-def register_metrics(metrics: Metrics) -> None:
+def register_metrics(runtime: Runtime) -> None:
+    metrics = runtime.metrics
     councils = metrics.gauge("herobot_councils", "Councils by state", ["state"])
     runs = metrics.gauge(
         "herobot_council_digest_runs",
@@ -17,7 +17,7 @@ def register_metrics(metrics: Metrics) -> None:
         ["status"],
     )
 
-    async def refresh(runtime: Runtime) -> None:
+    async def refresh() -> None:
         async with runtime.database.unit_of_work(background=True) as session:
             repository = CouncilRepository(session)
             by_state = await repository.count_by_state_in_all_workspaces()

@@ -20,7 +20,7 @@ from apscheduler.triggers.date import DateTrigger
 from bot.councils.cadence import Cadence
 from bot.councils.runs import run_due
 from bot.councils.service import cadence_of
-from bot.runtime import Runtime
+from bot.runtime import Runtime, Scheduling
 from bot.scheduler import Scheduler
 from storage.models import Council
 from storage.repositories.councils import CouncilRepository
@@ -66,7 +66,7 @@ def _fingerprint(council: Council) -> tuple[object, ...]:
 class CouncilJobs:
     """The council jobs one scheduler holds, and what each was built from (to rebuild only what changed)."""
 
-    def __init__(self, scheduler: Scheduler) -> None:
+    def __init__(self, scheduler: Scheduling) -> None:
         self.scheduler = scheduler
         self.built: dict[int, tuple[object, ...]] = {}
 
@@ -108,10 +108,10 @@ async def _run(council_id: int, runtime: Runtime) -> None:
 
 
 # One CouncilJobs per scheduler (tests and the console may run several apps in one process).
-_JOBS: weakref.WeakKeyDictionary[Scheduler, CouncilJobs] = weakref.WeakKeyDictionary()
+_JOBS: weakref.WeakKeyDictionary[Scheduling, CouncilJobs] = weakref.WeakKeyDictionary()
 
 
-def _jobs_of(scheduler: Scheduler) -> CouncilJobs:
+def _jobs_of(scheduler: Scheduling) -> CouncilJobs:
     jobs = _JOBS.get(scheduler)
     if jobs is None:
         jobs = _JOBS[scheduler] = CouncilJobs(scheduler)

@@ -163,7 +163,7 @@ async def test_lists_filter_and_page_newest_first(harness: Harness) -> None:
     assert "None with that tag" in shown_to(harness, demo.LEO)
     await harness.slack.slash(demo.LEO, "/complaint", "list sideways")
     assert "`sideways` is not a list I know" in shown_to(harness, demo.LEO)
-    complaint_metrics.register_metrics(harness.hero.runtime.metrics)
+    complaint_metrics.register_metrics(harness.hero.runtime)
     samples = await scrape(harness)
     assert samples[("herobot_complaints", (("status", "new"),))] == 11
     assert samples[("herobot_complaints", (("status", "assigned"),))] == 1

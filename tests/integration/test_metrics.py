@@ -89,7 +89,7 @@ async def test_scheduled_runs_and_failures_are_counted_per_job(harness: Harness)
 
 async def test_domain_gauges_come_from_the_database_on_scrape(make_harness: MakeHarness) -> None:
     harness = await make_harness()
-    project_metrics.register_metrics(harness.hero.runtime.metrics)
+    project_metrics.register_metrics(harness.hero.runtime)
     await harness.slack.slash(demo.MAYA, "/hero", "new Refund tweets")
     await harness.slack.slash(demo.MAYA, "/hero", "new Forum answers")
     await harness.slack.slash(demo.MAYA, "/hero", "stage HERO-2 active")
@@ -99,25 +99,24 @@ async def test_domain_gauges_come_from_the_database_on_scrape(make_harness: Make
     assert samples[("herobot_projects", (("stage", "retired"),))] == 0
 
 
-async def test_a_failing_source_keeps_its_last_values_and_is_counted(harness: Harness) -> None:
+async def test_a_failing_source_keeps_its_last_values_and_is_counted() -> None:
     clock = [0.0]
     metrics = Metrics(monotonic=lambda: clock[0])
     figure = metrics.gauge("herobot_test_figure", "A figure from the database")
     outcomes = [7.0]
 
-    async def refresh(runtime: Runtime) -> None:
+    async def refresh() -> None:
         if not outcomes:
             raise RuntimeError("database unreachable")
         figure.set(outcomes.pop())
 
     metrics.add_source("figures", refresh, ttl=10)
-    runtime = harness.hero.runtime
-    assert b"herobot_test_figure 7.0" in await metrics.exposition(runtime)
+    assert b"herobot_test_figure 7.0" in await metrics.exposition()
     clock[0] = 5.0  # within the TTL: no query at all
-    await metrics.exposition(runtime)
+    await metrics.exposition()
     assert value_of(metrics, "herobot_metrics_source_failures_total", {"source": "figures"}) is None
     clock[0] = 20.0
-    text = (await metrics.exposition(runtime)).decode()
+    text = (await metrics.exposition()).decode()
     assert "herobot_test_figure 7.0" in text
     assert value_of(metrics, "herobot_metrics_source_failures_total", {"source": "figures"}) == 1
 
