@@ -7,19 +7,16 @@ Commands that act in Slack — slash commands, clicks, modals, reactions, shortc
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.console import interact
 from bot.console.forms import ConsoleError, channel_names, find_channel, find_user, user_names
 from bot.console.mrkdwn import format_date, tz_offset_label
 from bot.console.render import Targets
-from bot.console.session import DM, Session
+from bot.console.session import DM, Handler, Session
 from bot.console.style import pad
 from bot.console.workspace import parse_duration
 from bot.manifest import SHORTCUTS, SLASH_COMMANDS
-
-Handler = Callable[[Session, str, str, Targets], Awaitable[None]]
 
 
 async def become(session: Session, word: str, rest: str, targets: Targets) -> None:

@@ -136,7 +136,7 @@ def render_block(block: dict[str, Any], block_id: str, canvas: Canvas) -> list[s
         title = canvas.text(block.get("title")) if block.get("title") else ""
         return [_image(block, canvas) + (f" {title}" if title else "")]
     if kind == "rich_text":
-        return rich_text(block.get("elements") or [], canvas)
+        return rich_text(block.get("elements") or [], canvas.reader, canvas.style)
     if kind in ("file", "video"):
         name = canvas.text(block.get("title")) if block.get("title") else block.get("external_id", "")
         return [style.dim(f"[{kind}{': ' + name if name else ''}]")]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.application import Register
+from bot.console.commands import dispatch
 from bot.console.present import Output
 from bot.console.session import Session, is_comment, is_expect
 from bot.console.style import Style, wants_colour
@@ -87,7 +88,7 @@ async def run_console(
         async with open_workspace(
             register, database_url=database_url, demo_run=demo, fresh=fresh, job_sources=job_sources
         ) as workspace:
-            session = Session(workspace, out, logs)
+            session = Session(workspace, out, logs, dispatch)
             try:
                 if interactive:
                     return await _interactive(session, workspace)

@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.console.mrkdwn import mrkdwn, plain_text
-
-if TYPE_CHECKING:
-    from bot.console.render import Canvas
+from bot.console.mrkdwn import Reader, mrkdwn, plain_text
+from bot.console.style import Style
 
 
-def rich_text(elements: list[dict[str, Any]], canvas: Canvas) -> list[str]:
+def rich_text(elements: list[dict[str, Any]], reader: Reader, style: Style) -> list[str]:
     lines: list[str] = []
     for element in elements:
         kind = element.get("type")
         if kind == "rich_text_list":
             bullet_of = (lambda i: f"{i}.") if element.get("style") == "ordered" else (lambda i: "•")
             for i, item in enumerate(element.get("elements") or [], start=1):
-                lines.append(f"{bullet_of(i)} {_runs(item.get('elements') or [], canvas)}")
+                lines.append(f"{bullet_of(i)} {_runs(item.get('elements') or [], reader, style)}")
         elif kind == "rich_text_preformatted":
-            lines += ["    " + line for line in _runs(element.get("elements") or [], canvas).split("\n")]
+            lines += ["    " + line for line in _runs(element.get("elements") or [], reader, style).split("\n")]
         elif kind == "rich_text_quote":
-            lines += ["▍ " + line for line in _runs(element.get("elements") or [], canvas).split("\n")]
+            lines += ["▍ " + line for line in _runs(element.get("elements") or [], reader, style).split("\n")]
         else:
-            lines += _runs(element.get("elements") or [], canvas).split("\n")
+            lines += _runs(element.get("elements") or [], reader, style).split("\n")
     return lines
 
 
-def _runs(runs: list[dict[str, Any]], canvas: Canvas) -> str:
-    reader, style = canvas.reader, canvas.style
+def _runs(runs: list[dict[str, Any]], reader: Reader, style: Style) -> str:
     out: list[str] = []
     for run in runs:
         kind = run.get("type")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
 from bot.console import demo
 from bot.console.emulator import Reply
@@ -21,8 +21,11 @@ from bot.console.present import FormState, Output, Presenter
 from bot.console.render import Targets
 from bot.console.workspace import Workspace
 
-if TYPE_CHECKING:
-    from bot.console.commands import Handler
+# A console command: run with the session, the word typed, the rest of the line, and where the numbered
+# buttons and selects it shows go (see bot.console.commands).
+Handler = Callable[["Session", str, str, Targets], Awaitable[None]]
+# Which command a line's first word is (`bot.console.commands.dispatch`); raises ConsoleError for none.
+Dispatch = Callable[[str], Handler]
 
 DM = "dm"  # `where` when the person is in their DM with the bot; the channel follows the person
 
@@ -41,8 +44,9 @@ def _squash(text: str) -> str:
 
 
 class Session:
-    def __init__(self, workspace: Workspace, out: Output, logs: list[logging.LogRecord]) -> None:
+    def __init__(self, workspace: Workspace, out: Output, logs: list[logging.LogRecord], dispatch: Dispatch) -> None:
         self.ws = workspace
+        self.dispatch = dispatch
         self.fake = workspace.fake
         self.slack = workspace.slack
         self.out = out
@@ -80,8 +84,6 @@ class Session:
     # ---- running a line ----------------------------------------------------------------------------
     async def run(self, line: str) -> bool:
         """Run one line; True when it succeeded. Never raises for anything a person can type."""
-        from bot.console.commands import dispatch
-
         text = line.strip()
         if not text or is_comment(text):
             return True
@@ -92,7 +94,7 @@ class Session:
         pending = Targets()
         failure: str | None = None
         try:
-            handler: Handler = dispatch(word)
+            handler = self.dispatch(word)
             await handler(self, word, rest.strip(), pending)
         except ConsoleError as error:
             failure = str(error)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.console import demo
+from bot.console.commands import dispatch
 from bot.console.completion import Completer
 from bot.console.present import Output
 from bot.console.repl import run_console
@@ -227,7 +228,7 @@ async def test_an_error_in_the_bot_fails_the_line_and_shows_what_happened(
 async def test_a_wrong_slack_call_fails_the_line(database: Database) -> None:
     async with open_workspace(register_all, database_url=database.url) as workspace:
         output = io.StringIO()
-        session = Session(workspace, Output(output, Style(False)), [])
+        session = Session(workspace, Output(output, Style(False)), [], dispatch)
         assert await session.run("/hero help")
         workspace.fake.problems.append("chat.postMessage missing channel")
         assert not await session.run("/hero help")
@@ -304,7 +305,7 @@ def test_the_console_reads_a_script_from_standard_input(tmp_path: Path) -> None:
 
 async def test_tab_completion_offers_commands_people_channels_and_subcommands(database: Database) -> None:
     async with open_workspace(register_all, database_url=database.url) as workspace:
-        session = Session(workspace, Output(io.StringIO(), Style(False)), [])
+        session = Session(workspace, Output(io.StringIO(), Style(False)), [], dispatch)
         completer = Completer(session)
         assert {"/hero", "click", "submit", "/as", "quit"} <= set(completer.candidates("cl"))
         assert completer.candidates("/as ") == ["maya", "leo", "ingrid", "sam"]
