@@ -77,6 +77,10 @@ def outbox_of(harness: Harness) -> Outbox:
     return outbox
 
 
+async def _waiting_count_is(harness: Harness, count: int) -> bool:
+    return len(await waiting(harness)) == count
+
+
 async def outbox_empty(harness: Harness) -> bool:
     return await waiting(harness) == []
 
@@ -116,6 +120,9 @@ async def test_a_notice_a_crashed_instance_held_is_sent_once_its_lease_ends(harn
         free = await add(harness, demo.LEO, "https://x.com/joe/status/2001 the app crashes at checkout")
         await harness.fake.wait_for(lambda: triage_posts(harness))
         assert [labels_in(post) for post in triage_posts(harness)] == [[free]]  # not the one still leased
+        # The free one's row goes once its post is recorded; only then does the dead instance's lease end
+        # (ending every lease while the other's post was in flight would free that row for a second post).
+        await eventually(lambda: _waiting_count_is(harness, 1))
 
         async with harness.database.unit_of_work() as session:
             await session.execute(update(OutboxNotice).values(claimed_until=utcnow() - timedelta(seconds=1)))
