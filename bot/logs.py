@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, TextIO
 
+import orjson
 import structlog
 
 _installed: logging.Handler | None = None
@@ -86,7 +87,7 @@ class JsonLines(logging.Formatter):
     `extra=` values, an ISO timestamp in UTC and, for an exception, its plain traceback (never its local
     variables, which may hold tokens). The same keys as structlog's JSON renderer behind its stdlib
     formatter, in a fifth of the time: that formatter copies each record twice before rendering it, and
-    the line every request writes was a tenth of a short request's work."""
+    the line every request writes was a tenth of a short request's work. orjson writes the line."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {"event": record.getMessage(), **_bound.get()}
@@ -100,7 +101,10 @@ class JsonLines(logging.Formatter):
             line["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             line["stack"] = record.stack_info
-        return json.dumps(line, default=repr)
+        try:
+            return orjson.dumps(line, default=repr, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:  # what orjson refuses (an integer past 64 bits…): the standard library writes it
+            return json.dumps(line, default=repr)
 
 
 class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]

@@ -17,7 +17,18 @@ async def test_a_command_answers_in_its_ack_and_announces_afterwards(make_harnes
 
     listed = await harness.slack.slash(demo.MAYA, "/hero", "list all")
     assert listed.json["text"] == "All HERO projects: 1"
+    assert listed.json["response_type"] == "ephemeral"
     assert "Refund tweets" in str(listed.json["blocks"])
+
+
+async def test_an_answer_in_the_ack_keeps_every_character(make_harness: MakeHarness) -> None:
+    harness = await make_harness(process_before_response=False)
+    title = 'Café “refund” tweets 🚚 — naïve <b> & \\ "quotes"'
+    await harness.slack.slash(demo.MAYA, "/hero", f"new {title}")
+    listed = await harness.slack.slash(demo.MAYA, "/hero", "list all")
+    assert list(listed.json) == ["text", "response_type", "blocks"]
+    shown = str(listed.json["blocks"])
+    assert "Café “refund” tweets 🚚 — naïve" in shown and '\\\\ "quotes"' in shown
 
 
 async def test_a_button_is_acked_empty_and_its_modal_opens_after(make_harness: MakeHarness) -> None:

@@ -116,3 +116,15 @@ def test_a_line_keeps_its_own_values_over_bound_ids_and_writes_any_value() -> No
     assert (line["request_id"], line["team_id"], line["took_ms"]) == ("abc123", "T2", 3.5)
     assert line["channels"] == "{'C1'}"  # what JSON cannot hold is written as its repr
     assert line["timestamp"].endswith("Z")
+
+
+def test_a_value_fast_json_refuses_is_still_written() -> None:
+    stream = Captured(terminal=False)
+    logs.configure_logging(stream=stream)
+    try:
+        logging.getLogger("herobot").info("counted", extra={"huge": 2**70, "keys": {1: "one"}})
+    finally:
+        logging.getLogger().removeHandler(logs._installed)  # type: ignore[arg-type]
+        logs._installed = None
+    (line,) = stream.lines()
+    assert line["huge"] == 2**70 and line["keys"] == {"1": "one"}
