@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import DateTime, MetaData, Result, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -49,6 +49,19 @@ def detached(model: type[M], values: Mapping[Any, Any]) -> M:
     instance: M = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     instance.__dict__.update(values)
     return instance
+
+
+def detached_rows(model: type[M], result: Result[Any]) -> list[M]:
+    """`detached` for each row of `result` (a SELECT of `model`'s columns), the column names read once:
+    half the cost of a mapping per row, which the outbox's notices paid for every complaint announced."""
+    keys = list(result.keys())
+    new_instance = model.__mapper__.class_manager.new_instance  # type: ignore[attr-defined]
+    instances: list[M] = []
+    for row in result:
+        instance = new_instance()
+        instance.__dict__.update(zip(keys, row, strict=True))
+        instances.append(instance)
+    return instances
 
 
 def utcnow() -> datetime:

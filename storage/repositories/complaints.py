@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.driver import among, execute_rows, select_rows
 from storage.models import AuditEvent, Complaint, ComplaintNote, ComplaintTag
-from storage.models.base import detached
+from storage.models.base import detached_rows
 
 OPEN_STATUSES = ("new", "assigned", "responded")
 CLOSED_STATUSES = ("resolved", "dismissed")
@@ -119,8 +119,9 @@ def known_complaints(
     ids = sorted({row[0] for query in queries for row in select_rows(connection, *query)})
     if not ids:
         return []
-    rows = connection.execute(_by_id(connection.dialect.name), {"team_id": team_id, "ids": ids}).all()
-    return [detached(Complaint, row._mapping) for row in rows]
+    return detached_rows(
+        Complaint, connection.execute(_by_id(connection.dialect.name), {"team_id": team_id, "ids": ids})
+    )
 
 
 def insert_complaints(connection: Connection, rows: Sequence[dict[str, object]]) -> list[int]:
@@ -150,8 +151,8 @@ def complaints_by_id(connection: Connection, team_id: str, complaint_ids: Collec
     of ingesting them)."""
     if not complaint_ids:
         return []
-    rows = connection.execute(_by_id(connection.dialect.name), {"team_id": team_id, "ids": sorted(complaint_ids)}).all()
-    return [detached(Complaint, row._mapping) for row in rows]
+    found = connection.execute(_by_id(connection.dialect.name), {"team_id": team_id, "ids": sorted(complaint_ids)})
+    return detached_rows(Complaint, found)
 
 
 def _tags_by_complaint(complaint_ids: Sequence[int], rows: Iterable[Any]) -> dict[int, list[str]]:
