@@ -14,27 +14,19 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
-try:
-    import fcntl
-except ImportError:  # not on Windows: there, two processes must not migrate one SQLite file at once
-    fcntl = None  # type: ignore[assignment]
-
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 from sqlalchemy.util.concurrency import in_greenlet
 
-from storage import sqlite_loop
+from storage import schema, sqlite_loop
 from storage.statistics import Statistics
 
 T = TypeVar("T")
 
 log = logging.getLogger("herobot.storage")
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # How long a writer waits for its turn, or for a lock another process holds, before it fails.
 SQLITE_WRITE_WAIT_SECONDS = sqlite_loop.BUSY_WAIT_SECONDS
@@ -320,35 +312,21 @@ class Database:
         turn.held = True
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (safe to run from several instances at once). A start runs
-        `storage.repositories.folding.migrate_and_fold`, which then folds what a migration queued."""
-        async with self._sqlite_migration_lock(), self.background_engine.begin() as connection:
-            await connection.run_sync(_upgrade_to_head)
-
-    @asynccontextmanager
-    async def _sqlite_migration_lock(self) -> AsyncIterator[None]:
-        """SQLite has no advisory lock, and its DDL commits statement by statement: two processes migrating
-        one new file at once both create the tables, and one fails. A lock on a file beside the database
-        makes the second wait, then find the schema current. (PostgreSQL: an advisory lock, below.)"""
+        """Bring the schema to the newest revision (safe to run from several instances at once: see
+        `storage.schema`). A start runs `storage.repositories.folding.migrate_and_fold`, which then folds
+        what a migration queued."""
         path = self.engine.url.database if self.is_sqlite else None
-        if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
-            yield
-            return
-        lock = await asyncio.to_thread(os.open, f"{path}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(lock)  # closing releases the lock
+        async with schema.sqlite_migration_lock(path), self.background_engine.begin() as connection:
+            await connection.run_sync(schema.upgrade_to_head)
 
     async def is_ready(self) -> bool:
         """True when the database answers and its schema is at the newest revision."""
         try:
             async with self.engine.connect() as connection:
-                current = await connection.run_sync(_current_heads)
+                current = await connection.run_sync(schema.current_heads)
         except Exception:
             return False
-        return current == _script_heads()
+        return current == schema.script_heads()
 
     def grew(self, table: str, rows: int) -> None:
         """`rows` were added to `table`: on PostgreSQL, its statistics keep up with a fast-growing table
@@ -419,34 +397,3 @@ def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA query_only=ON")
     cursor.close()
-
-
-def alembic_config(connection: Any = None) -> Any:
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
-
-
-def _upgrade_to_head(connection: Any) -> None:
-    from alembic import command
-
-    if connection.dialect.name == "postgresql":
-        # Two instances starting together must not both run the same migration.
-        connection.execute(text("SELECT pg_advisory_xact_lock(724011)"))
-    command.upgrade(alembic_config(connection), "heads")
-
-
-def _current_heads(connection: Any) -> set[str]:
-    from alembic.runtime.migration import MigrationContext
-
-    return set(MigrationContext.configure(connection).get_current_heads())
-
-
-def _script_heads() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())

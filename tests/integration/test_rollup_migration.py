@@ -9,9 +9,10 @@ from typing import Any
 from alembic import command
 from sqlalchemy import func, insert, inspect, select, text
 
-from storage.db import Database, alembic_config
+from storage.db import Database
 from storage.models import Complaint, ComplaintTag
 from storage.repositories.folding import fold_pending, migrate_and_fold
+from storage.schema import alembic_config
 from tests.integration import rollup_helpers as oracle
 
 BEFORE_ROLLUPS = "0007_outbox"
