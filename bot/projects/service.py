@@ -23,7 +23,13 @@ from storage.models import Project, ProjectMember, ProjectNote, utcnow
 from storage.repositories import audit
 from storage.repositories.audit import AuditRepository
 from storage.repositories.councils import CouncilRepository
-from storage.repositories.projects import ProjectLine, ProjectRepository, insert_project, project_lines
+from storage.repositories.projects import (
+    ProjectLine,
+    ProjectRepository,
+    insert_project,
+    project_lines,
+    read_project_card,
+)
 
 TITLE_MAX = 150
 TEXT_MAX = 2900
@@ -104,6 +110,15 @@ async def get_project(session: AsyncSession, team_id: str, project_id: int) -> P
     if project is None:
         raise NotFound(f"There is no project {format_id(Kind.PROJECT, project_id)}. Try `/hero list all`.")
     return project
+
+
+async def project_card(database: Database, team_id: str, project_id: int) -> tuple[Project, Sequence[ProjectNote]]:
+    """A project with its members and the newest entries of its timeline, in one short read outside any
+    unit of work: what the *View* button shows."""
+    found = await database.read(read_project_card, team_id, project_id)
+    if found is None:
+        raise NotFound(f"There is no project {format_id(Kind.PROJECT, project_id)}. Try `/hero list all`.")
+    return found
 
 
 def may_change(actor: Actor, project: Project) -> bool:

@@ -41,9 +41,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         async with answering(body, client, respond):
             actor = await actor_of(runtime, client, body)
-            async with runtime.database.unit_of_work() as session:
-                project = await service.get_project(session, actor.team_id, _project_id(action))
-                notes = await service.project_notes(session, actor.team_id, project.id)
+            project, notes = await service.project_card(runtime.database, actor.team_id, _project_id(action))
             view = project_views.project_view_modal(project, notes, can_change=service.may_change(actor, project))
             await open_or_push(client, body, view)
 

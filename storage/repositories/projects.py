@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from storage.driver import select_rows
 from storage.models import CompactAcceptance, Project, ProjectMember, ProjectNote
-from storage.models.base import detached
+from storage.models.base import detached, detached_rows
 
 
 class ProjectLine(NamedTuple):
@@ -50,6 +50,34 @@ def insert_project(
             "members": [detached(ProjectMember, member) for member in members],
         },
     )
+
+
+_PROJECT = select(Project).where(Project.team_id == bindparam("team_id"), Project.id == bindparam("project_id"))
+_MEMBERS = (
+    select(ProjectMember).where(ProjectMember.project_id == bindparam("project_id")).order_by(ProjectMember.user_id)
+)
+_NEWEST_NOTES = (
+    select(ProjectNote)
+    .where(ProjectNote.team_id == bindparam("team_id"), ProjectNote.project_id == bindparam("project_id"))
+    .order_by(ProjectNote.created_at.desc(), ProjectNote.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def read_project_card(
+    connection: Connection, team_id: str, project_id: int, notes: int = 50
+) -> tuple[Project, list[ProjectNote]] | None:
+    """The workspace's project with its members, and the newest `notes` entries of its timeline, oldest
+    first (`Database.read`): what the project card shows, as objects outside any session. None: no such
+    project in this workspace."""
+    params = {"team_id": team_id, "project_id": project_id}
+    found = detached_rows(Project, connection.execute(_PROJECT, params))
+    if not found:
+        return None
+    project = found[0]
+    project.__dict__["members"] = detached_rows(ProjectMember, connection.execute(_MEMBERS, params))
+    timeline = detached_rows(ProjectNote, connection.execute(_NEWEST_NOTES, {**params, "limit": notes}))
+    return project, timeline[::-1]
 
 
 class ProjectRepository:

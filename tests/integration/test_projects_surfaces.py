@@ -144,3 +144,38 @@ async def test_a_note_added_from_a_message_confirms_in_the_modal(harness: Harnes
     assert reply.json["response_action"] == "errors"
     await harness.slack.submit(demo.MAYA, {"note": "took the night shift"})
     assert "Added to the timeline of *HERO-1*" in texts(harness.fake.top_modal(demo.MAYA).view["blocks"])
+
+
+async def test_the_card_shows_team_and_timeline_and_its_buttons_only_to_who_may_change_it(harness: Harness) -> None:
+    await harness.slack.global_shortcut(demo.MAYA, ProjectAction.SHORTCUT_NEW)
+    await harness.slack.submit(
+        demo.MAYA, {"title": "Refund tweets", "network": "twitter", "members": [demo.LEO], "success": "replies < 1h"}
+    )
+    await harness.slack.slash(demo.MAYA, "/hero", "stage HERO-1 active")
+    for user, may_change in ((demo.LEO, True), (demo.SAM, True), (demo.INGRID, False)):
+        await harness.slack.slash(user, "/hero", "list all", channel=demo.GENERAL)
+        listed = [e for e in harness.fake.ephemerals if e.user == user][-1]
+        block_id, view_button = find_element(listed.blocks, "View")
+        await harness.slack.act_on_ephemeral(user, demo.GENERAL, view_button, block_id)
+        card = harness.fake.top_modal(user)
+        assert card is not None, user
+        shown = texts(card.view["blocks"])
+        assert "HERO-1: Refund tweets" in shown and f"<@{demo.LEO}>" in shown  # the team member
+        assert "logged the project" in shown and "proposed → active" in shown  # the timeline, oldest first
+        assert shown.index("logged the project") < shown.index("proposed → active")
+        buttons = [e.get("action_id") for b in card.view["blocks"] for e in b.get("elements", [])]
+        assert (ProjectAction.ADD_NOTE in buttons) is may_change, user
+        await harness.slack.close(user)
+
+
+async def test_view_names_a_missing_project_without_opening_anything(harness: Harness) -> None:
+    await new_project(harness)
+    button = {
+        "type": "button",
+        "action_id": ProjectAction.VIEW,
+        "value": "7",
+        "text": {"type": "plain_text", "text": "View"},
+    }
+    await harness.slack.act_on_ephemeral(demo.MAYA, demo.GENERAL, button, "project-7")
+    assert harness.fake.top_modal(demo.MAYA) is None
+    assert "There is no project HERO-7" in str([e.text for e in harness.fake.ephemerals if e.user == demo.MAYA][-1])
