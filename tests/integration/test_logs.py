@@ -128,3 +128,21 @@ def test_a_value_fast_json_refuses_is_still_written() -> None:
         logs._installed = None
     (line,) = stream.lines()
     assert line["huge"] == 2**70 and line["keys"] == {"1": "one"}
+
+
+def test_a_structlog_logger_and_a_stray_exception_flag_make_plain_lines() -> None:
+    import structlog
+
+    stream = Captured(terminal=False)
+    logs.configure_logging(stream=stream)
+    try:
+        with logs.bind_request(request_id="abc123"):
+            structlog.get_logger("herobot.jobs").info("folded", rows=3)
+        logging.getLogger("herobot").error("no exception here", exc_info=True)  # outside any except
+    finally:
+        logging.getLogger().removeHandler(logs._installed)  # type: ignore[arg-type]
+        logs._installed = None
+    native, stray = stream.lines()
+    assert (native["event"], native["rows"], native["request_id"], native["level"]) == ("folded", 3, "abc123", "info")
+    assert "_logger" not in native and "_name" not in native
+    assert stray["event"] == "no exception here" and "exception" not in stray
