@@ -35,18 +35,25 @@ class SignallingAck(AsyncAck):
     async def __call__(  # type: ignore[override]
         self,
         text: str | dict[str, Any] = "",
-        blocks: Sequence[dict[str, Any]] | None = None,
-        *,
+        blocks: Sequence[Any] | None = None,
+        *args: Any,
         response_type: str | None = None,
         **others: Any,
     ) -> BoltResponse:
-        if others or not blocks or not isinstance(text, str) or not all(isinstance(b, dict) for b in blocks):
-            return await super().__call__(text, blocks, response_type=response_type, **others)
+        listed = list(blocks) if blocks else []
+        if args or others or not listed or not isinstance(text, str) or not all(isinstance(b, dict) for b in listed):
+            if response_type is not None:
+                others["response_type"] = response_type
+            return await super().__call__(text, listed or blocks, *args, **others)
         body: dict[str, Any] = {"text": text}  # Bolt's keys, in Bolt's order
         if response_type:
             body["response_type"] = response_type
-        body["blocks"] = list(blocks)
-        self.response = BoltResponse(status=200, body=orjson.dumps(body).decode())
+        body["blocks"] = listed
+        try:
+            encoded = orjson.dumps(body).decode()
+        except orjson.JSONEncodeError:  # what orjson refuses (a lone surrogate…): Bolt's json.dumps writes it
+            return await super().__call__(text, listed, response_type=response_type)
+        self.response = BoltResponse(status=200, body=encoded)
         return self.response
 
     @property  # type: ignore[override]

@@ -27,6 +27,7 @@ async def test_an_answer_in_the_ack_keeps_every_character(make_harness: MakeHarn
     await harness.slack.slash(demo.MAYA, "/hero", f"new {title}")
     listed = await harness.slack.slash(demo.MAYA, "/hero", "list all")
     assert list(listed.json) == ["text", "response_type", "blocks"]
+    assert "Café “refund” tweets 🚚" in listed.body  # written as UTF-8, not as \\u escapes
     shown = str(listed.json["blocks"])
     assert "Café “refund” tweets 🚚 — naïve" in shown and '\\\\ "quotes"' in shown
 
