@@ -19,7 +19,7 @@ def among(column: ColumnElement[Any] | InstrumentedAttribute[Any], name: str, di
     """`column IN (…)` of the list bound as `name`. On PostgreSQL `column = ANY(:name)`, one array parameter:
     the statement is compiled once and sent as it is, where an IN renders a placeholder (with its type cast)
     per value at every execution — a tenth of ingesting a batch went to rendering the outbox's and the
-    notices' lists of a hundred IDs. Build statements with it per dialect (`functools.cache`)."""
+    notices' lists of a hundred IDs. A statement kept for reuse is built once per dialect (`functools.cache`)."""
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))

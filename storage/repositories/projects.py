@@ -56,6 +56,8 @@ _PROJECT = select(Project).where(Project.team_id == bindparam("team_id"), Projec
 _MEMBERS = (
     select(ProjectMember).where(ProjectMember.project_id == bindparam("project_id")).order_by(ProjectMember.user_id)
 )
+# Timeline entries read for a project card (it shows the newest of them that fit).
+NOTES_SHOWN = 50
 _NEWEST_NOTES = (
     select(ProjectNote)
     .where(ProjectNote.team_id == bindparam("team_id"), ProjectNote.project_id == bindparam("project_id"))
@@ -65,7 +67,7 @@ _NEWEST_NOTES = (
 
 
 def read_project_card(
-    connection: Connection, team_id: str, project_id: int, notes: int = 50
+    connection: Connection, team_id: str, project_id: int, notes: int = NOTES_SHOWN
 ) -> tuple[Project, list[ProjectNote]] | None:
     """The workspace's project with its members, and the newest `notes` entries of its timeline, oldest
     first (`Database.read`): what the project card shows, as objects outside any session. None: no such
@@ -126,14 +128,10 @@ class ProjectRepository:
         )
         return rows.all(), int(total or 0)
 
-    async def notes(self, team_id: str, project_id: int, limit: int = 50) -> Sequence[ProjectNote]:
-        rows = await self.session.scalars(
-            select(ProjectNote)
-            .where(ProjectNote.team_id == team_id, ProjectNote.project_id == project_id)
-            .order_by(ProjectNote.created_at.desc(), ProjectNote.id.desc())
-            .limit(limit)
-        )
-        return list(reversed(rows.all()))
+    async def notes(self, team_id: str, project_id: int, limit: int = NOTES_SHOWN) -> Sequence[ProjectNote]:
+        """The newest `limit` entries of the project's timeline, oldest first."""
+        params = {"team_id": team_id, "project_id": project_id, "limit": limit}
+        return list(reversed((await self.session.scalars(_NEWEST_NOTES, params)).all()))
 
     async def count_by(self, team_id: str, column: str) -> dict[str, int]:
         field = getattr(Project, column)

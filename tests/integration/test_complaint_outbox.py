@@ -123,6 +123,8 @@ async def test_a_notice_a_crashed_instance_held_is_sent_once_its_lease_ends(harn
         # The free one's row goes once its post is recorded; only then does the dead instance's lease end
         # (ending every lease while the other's post was in flight would free that row for a second post).
         await eventually(lambda: _waiting_count_is(harness, 1))
+        [survivor] = await waiting(harness)
+        assert f"COMP-{survivor.complaint_id}" == held
 
         async with harness.database.unit_of_work() as session:
             await session.execute(update(OutboxNotice).values(claimed_until=utcnow() - timedelta(seconds=1)))
