@@ -24,6 +24,7 @@ from storage.repositories import audit
 from storage.repositories.audit import AuditRepository
 from storage.repositories.councils import CouncilRepository
 from storage.repositories.projects import (
+    NOTES_SHOWN,
     ProjectLine,
     ProjectRepository,
     insert_project,
@@ -112,10 +113,13 @@ async def get_project(session: AsyncSession, team_id: str, project_id: int) -> P
     return project
 
 
-async def project_card(database: Database, team_id: str, project_id: int) -> tuple[Project, Sequence[ProjectNote]]:
+async def project_card(
+    database: Database, team_id: str, project_id: int, *, notes: int = NOTES_SHOWN
+) -> tuple[Project, Sequence[ProjectNote]]:
     """A project with its members and the newest entries of its timeline, in one short read outside any
-    unit of work: what the *View* button shows."""
-    found = await database.read(read_project_card, team_id, project_id)
+    unit of work: what the *View* button shows (`notes=0`: what a button that only checks who may
+    change the project needs)."""
+    found = await database.read(read_project_card, team_id, project_id, notes)
     if found is None:
         raise NotFound(f"There is no project {format_id(Kind.PROJECT, project_id)}. Try `/hero list all`.")
     return found

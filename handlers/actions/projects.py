@@ -72,8 +72,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         async with answering(body, client, respond):
             actor = await actor_of(runtime, client, body)
-            async with runtime.database.unit_of_work() as session:
-                project = await service.get_project(session, actor.team_id, _project_id(action))
+            project, _ = await service.project_card(runtime.database, actor.team_id, _project_id(action), notes=0)
             if not service.may_change(actor, project):
                 raise PermissionDenied(
                     f"Only the owner, the team members or an admin can add notes to {service.label(project)}."

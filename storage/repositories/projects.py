@@ -70,14 +70,16 @@ def read_project_card(
     connection: Connection, team_id: str, project_id: int, notes: int = NOTES_SHOWN
 ) -> tuple[Project, list[ProjectNote]] | None:
     """The workspace's project with its members, and the newest `notes` entries of its timeline, oldest
-    first (`Database.read`): what the project card shows, as objects outside any session. None: no such
-    project in this workspace."""
+    first (`Database.read`): what the project card shows, as objects outside any session (`notes=0`: the
+    project alone). None: no such project in this workspace."""
     params = {"team_id": team_id, "project_id": project_id}
     found = detached_rows(Project, connection.execute(_PROJECT, params))
     if not found:
         return None
     project = found[0]
     project.__dict__["members"] = detached_rows(ProjectMember, connection.execute(_MEMBERS, params))
+    if notes <= 0:
+        return project, []
     timeline = detached_rows(ProjectNote, connection.execute(_NEWEST_NOTES, {**params, "limit": notes}))
     return project, timeline[::-1]
 

@@ -165,6 +165,12 @@ async def test_the_card_shows_team_and_timeline_and_its_buttons_only_to_who_may_
         assert shown.index("logged the project") < shown.index("proposed → active")
         buttons = [e.get("action_id") for b in card.view["blocks"] for e in b.get("elements", [])]
         assert (ProjectAction.ADD_NOTE in buttons) is may_change, user
+        if may_change:  # the team member and the admin may write on it too
+            block_id, add_note = find_element(card.view["blocks"], "Add note")
+            await harness.slack.act(user, add_note, block_id, view=card)
+            pushed = harness.fake.top_modal(user)
+            assert pushed is not None and pushed.view["callback_id"] == ProjectAction.NOTE_MODAL, user
+            await harness.slack.close(user)
         await harness.slack.close(user)
 
 
