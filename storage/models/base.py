@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -42,10 +42,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def detached(model: type[M], values: Mapping[Any, Any]) -> M:
-    """An instance of `model` outside any session holding `values` (column or relationship name → value; the
-    rest unset), built the way the ORM builds the rows it loads: no attribute events, a fraction of the
-    constructor's cost. What a Core write (`Database.write`) or read hands back."""
+def detached(model: type[M], values: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> M:
+    """An instance of `model` outside any session holding `values` (column or relationship name → value, as
+    a mapping or pairs; the rest unset), built the way the ORM builds the rows it loads: no attribute
+    events, a fraction of the constructor's cost. What a Core write (`Database.write`) or read hands back."""
     instance: M = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     instance.__dict__.update(values)
     return instance
@@ -55,13 +55,7 @@ def detached_rows(model: type[M], result: Result[Any]) -> list[M]:
     """`detached` for each row of `result` (a SELECT of `model`'s columns), the column names read once:
     half the cost of a mapping per row, which the outbox's notices paid for every complaint announced."""
     keys = list(result.keys())
-    new_instance = model.__mapper__.class_manager.new_instance  # type: ignore[attr-defined]
-    instances: list[M] = []
-    for row in result:
-        instance = new_instance()
-        instance.__dict__.update(zip(keys, row, strict=True))
-        instances.append(instance)
-    return instances
+    return [detached(model, zip(keys, row, strict=True)) for row in result]
 
 
 def utcnow() -> datetime:
