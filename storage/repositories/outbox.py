@@ -105,26 +105,24 @@ class OutboxRepository:
 
     async def remove(self, ids: Collection[int]) -> None:
         """Sent, or given up on."""
-        for chunk in _chunks(ids):
-            await self.session.execute(delete(_OUTBOX).where(among(_OUTBOX.c.id, "ids", self._dialect)), {"ids": chunk})
+        await self._each_chunk(delete(_OUTBOX).where(self._listed()), ids)
 
     async def retry_later(self, ids: Collection[int], available_at: datetime) -> None:
         """A failed attempt: counted, the lease given back, the next attempt not before `available_at`."""
-        for chunk in _chunks(ids):
-            await self.session.execute(
-                update(_OUTBOX)
-                .where(among(_OUTBOX.c.id, "ids", self._dialect))
-                .values(attempts=_OUTBOX.c.attempts + 1, available_at=available_at, claimed_until=None),
-                {"ids": chunk},
-            )
+        changed = {"attempts": _OUTBOX.c.attempts + 1, "available_at": available_at, "claimed_until": None}
+        await self._each_chunk(update(_OUTBOX).where(self._listed()).values(changed), ids)
 
     async def release(self, ids: Collection[int]) -> None:
         """Give the lease back unsent (stopping): the next drainer to look takes them at once."""
+        await self._each_chunk(update(_OUTBOX).where(self._listed()).values(claimed_until=None), ids)
+
+    def _listed(self) -> Any:
+        """The notices whose IDs are bound as `ids` (see `_each_chunk`)."""
+        return among(_OUTBOX.c.id, "ids", self._dialect)
+
+    async def _each_chunk(self, statement: Any, ids: Collection[int]) -> None:
         for chunk in _chunks(ids):
-            await self.session.execute(
-                update(_OUTBOX).where(among(_OUTBOX.c.id, "ids", self._dialect)).values(claimed_until=None),
-                {"ids": chunk},
-            )
+            await self.session.execute(statement, {"ids": chunk})
 
     async def waiting(self) -> list[OutboxNotice]:
         """Every notice not sent yet, oldest first (for operators and tests)."""
