@@ -22,6 +22,7 @@ from sqlalchemy.util import await_
 from sqlalchemy.util.concurrency import in_greenlet
 
 from storage import schema, sqlite_loop
+from storage.driver import json_text
 from storage.statistics import Statistics
 
 T = TypeVar("T")
@@ -76,18 +77,25 @@ class Database:
         self._statistics: Statistics | None = None
         if not self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                json_serializer=json_text,
             )
             self.background_engine = self.engine
             if self.engine.dialect.name == "postgresql":
                 self._statistics = Statistics(self.engine)
         else:
             self.background_engine = create_async_engine(
-                url, echo=echo, connect_args={"timeout": SQLITE_WRITE_WAIT_SECONDS}
+                url, echo=echo, connect_args={"timeout": SQLITE_WRITE_WAIT_SECONDS}, json_serializer=json_text
             )
             path = _sqlite_file(url)
             self.engine = (
-                create_async_engine(url, echo=echo, async_creator=sqlite_loop.connector(path))
+                create_async_engine(
+                    url, echo=echo, async_creator=sqlite_loop.connector(path), json_serializer=json_text
+                )
                 if path
                 else self.background_engine
             )
@@ -98,11 +106,17 @@ class Database:
             if path:
                 self._wal_path = f"{path}-wal"
                 self._reader = create_engine(
-                    f"sqlite:///{path}", echo=echo, connect_args={"timeout": 0, "check_same_thread": False}
+                    f"sqlite:///{path}",
+                    echo=echo,
+                    connect_args={"timeout": 0, "check_same_thread": False},
+                    json_serializer=json_text,
                 )
                 event.listen(self._reader, "connect", _sqlite_reader_pragmas)
                 self._writer = create_engine(
-                    f"sqlite:///{path}", echo=echo, connect_args={"timeout": 0, "check_same_thread": False}
+                    f"sqlite:///{path}",
+                    echo=echo,
+                    connect_args={"timeout": 0, "check_same_thread": False},
+                    json_serializer=json_text,
                 )
                 event.listen(self._writer, "connect", _sqlite_pragmas(on_loop=True))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)

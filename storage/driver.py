@@ -1,18 +1,31 @@
 """Statements built once, run straight on the SQLite driver where SQLAlchemy's execution layers cost more
 than SQLite's answer: `Database.read`'s and `Database.write`'s own connections. On any other connection
 (PostgreSQL) the same calls go through Core as usual, so one repository function serves both. And `among`,
-a list of values bound as one parameter where the database takes arrays.
+a list of values bound as one parameter where the database takes arrays, and `json_text`, the text every
+engine writes for a JSON column.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import ARRAY, ColumnElement, Connection, any_, bindparam, exc
 from sqlalchemy.orm import InstrumentedAttribute
+
+
+def json_text(value: Any) -> str:
+    """The text of a JSON column's value (every engine's `json_serializer`), written by orjson: the stdlib's
+    `json.dumps` took 9 µs for a new complaint's audit snapshot against 1.4. Keys that are not strings are
+    written as text, as `json.dumps` writes them; what orjson refuses (an integer past 64 bits) goes to it."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def among(column: ColumnElement[Any] | InstrumentedAttribute[Any], name: str, dialect: str) -> ColumnElement[bool]:
@@ -51,8 +64,33 @@ _multi_row_forms: dict[tuple[str, bool, int], str] = {}
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
+_plans: dict[int, tuple[Any, list[tuple[str, Any]] | None]] = {}
+
+
+def _plan(compiled: Any, keys: Any) -> list[tuple[str, Any]] | None:
+    """Each placeholder's (name, type processor or None), in order, when every one is a plain bind of a key
+    the rows carry (an INSERT of those columns): then a row's values are read straight from it. None when
+    any placeholder needs SQLAlchemy's own assembly (a default, a value given in the statement, a renamed
+    bind), which `construct_params` then does row by row."""
+    kept = _plans.get(id(compiled))
+    if kept is not None and kept[0] is compiled:
+        return kept[1]
+    names = list(compiled.positiontup or ())
+    binds = {name: bind for bind, name in compiled.bind_names.items()}
+    plain = bool(names) and all(name in keys and name in binds and binds[name].key == name for name in names)
+    processors = compiled._bind_processors
+    plan = [(name, processors.get(name)) for name in names] if plain else None
+    if len(_plans) >= COMPILED_KEPT:
+        del _plans[next(iter(_plans))]
+    _plans[id(compiled)] = (compiled, plan)
+    return plan
+
+
 def _processed(compiled: Any, rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
     """Each row's values in the statement's order, as SQLAlchemy's types would send them."""
+    plan = _plan(compiled, rows[0].keys())
+    if plan is not None:  # SQLAlchemy's `construct_params` is a third of this for a complaint's 21 columns
+        return [[row[name] if process is None else process(row[name]) for name, process in plan] for row in rows]
     processors = compiled._bind_processors
     names = compiled.positiontup or []
     values = []
