@@ -3,7 +3,9 @@ and one at a time, on SQLite and on PostgreSQL.
 
 Each database gets its own `herobot serve` (production mode, `HERO_INGEST_TOKEN` set, the fake Slack of
 the demo workspace on loopback) on a fresh database: a new SQLite file, and a PostgreSQL database created
-for the run and dropped after it. Every item has its own URL and external ID, so every one is a new
+for the run and dropped after it. PostgreSQL is measured twice, each time on a fresh database: with one
+instance, and with two instances on the one database — how production runs on PostgreSQL, one instance
+per core behind a load balancer — the clients taking turns between them as a balancer would. Every item has its own URL and external ID, so every one is a new
 complaint (stored, routed, audited, announced after the answer). The clock runs from the first request
 to the last answer: an answer (201) means the batch is committed.
 
@@ -18,7 +20,7 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +34,11 @@ BATCH_SIZES = (100, 1)
 TARGETS = {"sqlite": 2000.0, "postgresql": 5000.0}
 POSTGRES_URL_VARIABLE = "HERO_BENCH_POSTGRES_URL"
 POSTGRES_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-# Concurrent clients: a few for batches (a tool pushing its backlog), many for single items (webhooks).
+# Concurrent clients per instance: a few for batches (a tool pushing its backlog), many for single items
+# (webhooks).
 CONCURRENCY = {100: 4, 1: 20}
+# herobot instances on one PostgreSQL database: one, then one per core of the bench machine.
+POSTGRES_INSTANCES = (1, 2)
 
 
 @dataclass
@@ -44,6 +49,7 @@ class IngestFigures:
     complaints: int
     seconds: float
     failures: int = 0
+    instances: int = 1
 
     @property
     def per_second(self) -> float:
@@ -73,14 +79,15 @@ async def available(http: aiohttp.ClientSession, base_url: str) -> bool:
 
 async def measure(
     http: aiohttp.ClientSession,
-    base_url: str,
+    base_urls: Sequence[str],
     database: str,
     batch_size: int,
     total: int,
     concurrency: int,
     first_index: int,
 ) -> IngestFigures:
-    """POST `total` new complaints in batches of `batch_size` from `concurrency` clients; time until all answered."""
+    """POST `total` new complaints in batches of `batch_size` from `concurrency` clients, client k sending to
+    instance k modulo their number; time until all answered."""
     bodies: list[object] = []
     for start in range(first_index, first_index + total, batch_size):
         items = [complaint(i) for i in range(start, min(start + batch_size, first_index + total))]
@@ -89,8 +96,9 @@ async def measure(
     queue = list(reversed(bodies))
     stored = failures = 0
 
-    async def client() -> None:
+    async def client(number: int) -> None:
         nonlocal stored, failures
+        base_url = base_urls[number % len(base_urls)]
         while queue:
             body = queue.pop()
             async with http.post(base_url + "/api/complaints", json=body, headers=headers) as response:
@@ -101,19 +109,23 @@ async def measure(
                     failures += 1
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(number) for number in range(concurrency)))
     took = time.perf_counter() - started
-    return IngestFigures(database, batch_size, concurrency, stored, took, failures)
+    return IngestFigures(database, batch_size, concurrency, stored, took, failures, len(base_urls))
 
 
-async def _measure_all(http: aiohttp.ClientSession, base_url: str, database: str, quick: bool) -> list[IngestFigures]:
+async def _measure_all(
+    http: aiohttp.ClientSession, base_urls: Sequence[str], database: str, quick: bool
+) -> list[IngestFigures]:
     totals = {100: 500, 1: 100} if quick else {100: 10_000, 1: 2000}
     figures: list[IngestFigures] = []
     index = 0
-    # A short warm-up (imports, caches, the pool's connections), not counted.
-    await measure(http, base_url, database, 10, 100, 2, first_index=10_000_000)
+    # A short warm-up of each instance (imports, caches, the pool's connections), not counted.
+    for number, base_url in enumerate(base_urls):
+        await measure(http, [base_url], database, 10, 100, 2, first_index=10_000_000 + 1000 * number)
     for size in BATCH_SIZES:
-        figures.append(await measure(http, base_url, database, size, totals[size], CONCURRENCY[size], index))
+        clients = CONCURRENCY[size] * len(base_urls)
+        figures.append(await measure(http, base_urls, database, size, totals[size], clients, index))
         index += totals[size]
     return figures
 
@@ -141,14 +153,25 @@ async def fresh_postgres() -> AsyncIterator[str | None]:
 
 
 async def _on(
-    http: aiohttp.ClientSession, api_url: str, workdir: Path, database: str, url: str, quick: bool
+    http: aiohttp.ClientSession,
+    api_url: str,
+    workdir: Path,
+    database: str,
+    url: str,
+    quick: bool,
+    instances: int = 1,
 ) -> list[IngestFigures]:
-    env = bench_environment(api_url, url, free_port())
-    env["HERO_INGEST_TOKEN"] = INGEST_TOKEN
-    async with running(http, f"herobot-ingest-{database}", herobot_command(), env, workdir) as hero:
-        if not await available(http, hero.url):
-            raise RuntimeError("herobot has no POST /api/complaints")
-        return await _measure_all(http, hero.url, database, quick)
+    async with AsyncExitStack() as stack:
+        base_urls = []
+        for number in range(instances):  # one after the other: the first migrates the new database
+            env = bench_environment(api_url, url, free_port())
+            env["HERO_INGEST_TOKEN"] = INGEST_TOKEN
+            name = f"herobot-ingest-{database}-{number + 1}"
+            hero = await stack.enter_async_context(running(http, name, herobot_command(), env, workdir))
+            if not await available(http, hero.url):
+                raise RuntimeError("herobot has no POST /api/complaints")
+            base_urls.append(hero.url)
+        return await _measure_all(http, base_urls, database, quick)
 
 
 async def run(http: aiohttp.ClientSession, api_url: str, workdir: Path, quick: bool) -> list[str]:
@@ -159,25 +182,28 @@ async def run(http: aiohttp.ClientSession, api_url: str, workdir: Path, quick: b
     if quick:
         notes.append("ingestion: PostgreSQL not measured in --quick (the full run does)")
     else:
-        async with fresh_postgres() as url:
-            if url is None:
-                notes.append(
-                    f"ingestion: PostgreSQL not measured — none reachable at ${POSTGRES_URL_VARIABLE} or {POSTGRES_DEFAULT}"
-                )
-            else:
-                figures += await _on(http, api_url, workdir, "postgresql", url, quick)
+        for instances in POSTGRES_INSTANCES:
+            async with fresh_postgres() as url:
+                if url is None:
+                    notes.append(
+                        f"ingestion: PostgreSQL not measured — none reachable at ${POSTGRES_URL_VARIABLE} or "
+                        f"{POSTGRES_DEFAULT}"
+                    )
+                    break
+                figures += await _on(http, api_url, workdir, "postgresql", url, quick, instances)
     return [*table(figures), "", *verdicts(figures), *notes]
 
 
 def table(figures: Sequence[IngestFigures]) -> list[str]:
     out = [
         "Ingestion: POST /api/complaints, every item a new complaint, fresh database per engine",
-        f"{'database':11} {'batch':>5} {'clients':>7} {'complaints':>10} {'seconds':>8} {'complaints/s':>12} {'failed':>6}",
+        f"{'database':11} {'instances':>9} {'batch':>5} {'clients':>7} {'complaints':>10} {'seconds':>8} "
+        f"{'complaints/s':>12} {'failed':>6}",
     ]
     for f in figures:
         out.append(
-            f"{f.database:11} {f.batch_size:>5} {f.concurrency:>7} {f.complaints:>10} {f.seconds:>8.2f} "
-            f"{f.per_second:>12.0f} {f.failures:>6}"
+            f"{f.database:11} {f.instances:>9} {f.batch_size:>5} {f.concurrency:>7} {f.complaints:>10} "
+            f"{f.seconds:>8.2f} {f.per_second:>12.0f} {f.failures:>6}"
         )
     return out
 
@@ -185,8 +211,9 @@ def table(figures: Sequence[IngestFigures]) -> list[str]:
 def verdicts(figures: Sequence[IngestFigures]) -> list[str]:
     lines = []
     for f in figures:
+        serving = f"{f.instances} instances, " if f.instances > 1 else ""
         line = (
-            f"ingestion: {f.database}, batches of {f.batch_size}, {f.concurrency} clients: "
+            f"ingestion: {f.database}, {serving}batches of {f.batch_size}, {f.concurrency} clients: "
             f"{f.per_second:,.0f} complaints/s"
         )
         target = TARGETS.get(f.database)
