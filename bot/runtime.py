@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from apscheduler.triggers.base import BaseTrigger
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,7 +26,9 @@ class Announcer(Protocol):
 
     async def stop(self, within: float) -> None: ...
 
-    async def announced(self, complaint_ids: Iterable[int]) -> None: ...
+    def lease_for_new(self) -> datetime | None: ...
+
+    async def announced(self, complaint_ids: Iterable[int], held: Sequence[Any] = ()) -> None: ...
 
 
 class Scheduling(Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -36,8 +37,12 @@ async def log_drafts(
     key) rolls this one back; running it again finds that complaint, so the caller gets its ID and never a
     second row (nor a second notice)."""
     for attempt in range(1, ATTEMPTS + 1):
+        # The notices are leased to this process's drainer from the start when it runs (`announce` hands
+        # them over): nothing is claimed after the commit.
+        lease = runtime.outbox.lease_for_new() if runtime.outbox is not None else None
+        then = partial(outbox.enqueue, lease_until=lease)
         try:
-            return await service.log_complaints(runtime, client, team_id, created_by, drafts, then=outbox.enqueue)
+            return await service.log_complaints(runtime, client, team_id, created_by, drafts, then=then)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise
@@ -48,9 +53,10 @@ async def log_drafts(
 async def announce(runtime: Runtime, logged: Sequence[Logged]) -> None:
     """After the commit: have the new complaints' notices sent now, and wait until they were (or were handed
     back for a retry). Waiting keeps them in this request's work in flight, which shutdown and tests wait on."""
-    created = [item.complaint.id for item in logged if item.created]
+    created = [item for item in logged if item.created]
     if created and runtime.outbox is not None:
-        await runtime.outbox.announced(created)
+        held = [item.notice for item in created if item.notice is not None]
+        await runtime.outbox.announced([item.complaint.id for item in created], held)
 
 
 async def send_owner_card(runtime: Runtime, client: AsyncWebClient, complaint: Complaint, tags: Sequence[str]) -> None:

@@ -1,9 +1,9 @@
 """The outbox's drainer: notices of new complaints, stored with them, sent by every serving process.
 
-`log_drafts` writes one outbox row per new complaint in the transaction that stores it (`enqueue`); after
-the commit, `announce` hands the complaints to this process's drainer (`Outbox.announced`), which claims
-their rows at once and sends them. Every few seconds it also looks for rows nobody is sending — left by an
-instance that stopped or crashed, or before this one started — and sends those.
+`log_drafts` writes one outbox row per new complaint in the transaction that stores it (`enqueue`), leased
+to this process's drainer from the start; after the commit, `announce` hands the rows to the drainer
+(`Outbox.announced`), which sends them at once. Every few seconds it also looks for rows nobody is
+sending — left by an instance that stopped or crashed, or before this one started — and sends those.
 
 Claims are leases in the database (`claimed_until`), so two instances never both send a notice. Notices
 are paced per recipient: the first one for a quiet channel (or owner) goes out at once, and whatever
@@ -50,27 +50,39 @@ ANNOUNCE_WAIT_SECONDS = 60.0
 Recipient = tuple[str, str, str | None]  # team, kind, recipient
 
 
-def enqueue(connection: Connection, logged: Sequence[Logged], now: datetime | None = None) -> None:
-    """In the write that stored them: one notice per complaint created (one INSERT for them all)."""
+def enqueue(
+    connection: Connection,
+    logged: Sequence[Logged],
+    now: datetime | None = None,
+    *,
+    lease_until: datetime | None = None,
+) -> None:
+    """In the write that stored them: one notice per complaint created (one INSERT for them all).
+
+    With `lease_until` (this process's drainer runs, `Outbox.lease_for_new`) the notices are born leased to
+    it, and each one is kept on its complaint's result (`Logged.notice`) for `announce` to hand over: no
+    claim after the commit. Should the process die first, the lease ends and another drainer sends them,
+    as it would had the process died just after claiming them."""
     at = now or utcnow()
-    rows = []
-    for item in logged:
-        if not item.created:
-            continue
-        kind, recipient = notices.notice_of(item.complaint)
-        complaint = item.complaint
-        rows.append(
-            {
-                "team_id": complaint.team_id,
-                "complaint_id": complaint.id,
-                "kind": kind,
-                "recipient": recipient,
-                "attempts": 0,
-                "created_at": at,
-                "available_at": at,
-            }
-        )
-    insert_notices(connection, rows)
+    created = [item for item in logged if item.created]
+    addressed = [notices.notice_of(item.complaint) for item in created]
+    rows = [
+        {
+            "team_id": item.complaint.team_id,
+            "complaint_id": item.complaint.id,
+            "kind": kind,
+            "recipient": recipient,
+            "attempts": 0,
+            "created_at": at,
+            "available_at": at,
+            "claimed_until": lease_until,
+        }
+        for item, (kind, recipient) in zip(created, addressed, strict=True)
+    ]
+    ids = insert_notices(connection, rows)
+    if lease_until is not None:
+        for item, (kind, recipient), notice_id in zip(created, addressed, ids, strict=True):
+            item.notice = Claimed(notice_id, item.complaint.team_id, item.complaint.id, kind, recipient, 0)
 
 
 class Outbox:
@@ -149,9 +161,15 @@ class Outbox:
         for complaint_id in list(self._waiters):
             self._settled(complaint_id)
 
-    async def announced(self, complaint_ids: Iterable[int]) -> None:
+    def lease_for_new(self) -> datetime | None:
+        """The lease new notices are written with when this drainer is to send them (`enqueue`); None when
+        it is not running (they are left for whichever drainer looks next)."""
+        return self.clock() + self.lease if self.running else None
+
+    async def announced(self, complaint_ids: Iterable[int], held: Sequence[Claimed] = ()) -> None:
         """Right after the commit that enqueued them: send these complaints' notices now, and return once they
-        were sent (or handed back for a retry, or found with another instance)."""
+        were sent (or handed back for a retry, or found with another instance). `held` are those written
+        leased to this drainer (`lease_for_new`): taken as they are; the others are claimed first."""
         ids = list(complaint_ids)
         if not ids or not self.running:
             return
@@ -161,8 +179,15 @@ class Outbox:
             future = loop.create_future()
             self._waiters.setdefault(complaint_id, []).append(future)
             waiting.append(future)
-            self._inbox.add(complaint_id)
-        self._wake.set()
+        taken = set()
+        for row in held:
+            taken.add(row.complaint_id)
+            if row.complaint_id not in self._held:
+                self._hold(row)
+        unclaimed = [complaint_id for complaint_id in ids if complaint_id not in taken]
+        if unclaimed:
+            self._inbox.update(unclaimed)
+            self._wake.set()
         await asyncio.wait(waiting, timeout=ANNOUNCE_WAIT_SECONDS)
 
     # ---- claiming -----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from storage.models.base import detached
 from storage.repositories import complaints as complaints_repository
 from storage.repositories.audit import insert_events
 from storage.repositories.complaints import INSERTED_COLUMNS, OPEN_STATUSES, ComplaintRepository
+from storage.repositories.outbox import Claimed
 
 TEXT_MAX = 10_000
 NOTE_MAX = 2900
@@ -104,6 +105,8 @@ class Logged:
     tags: list[str]
     created: bool
     route: routing.Route | None = None
+    # Its notice in the outbox when this process is to send it (leased to it from the start, `outbox.enqueue`).
+    notice: Claimed | None = None
 
 
 def snapshot(complaint: Complaint, tags: Sequence[str] | None = None) -> dict[str, Any]:

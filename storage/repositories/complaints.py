@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BindParameter, ColumnElement, Connection, Select, and_, bindparam, func, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.driver import among, execute_rows, select_rows
+from storage.driver import among, execute_rows, insert_with_ids, select_rows
 from storage.models import AuditEvent, Complaint, ComplaintNote, ComplaintTag
 from storage.models.base import detached_rows
 
@@ -28,10 +28,6 @@ INSERTED_COLUMNS = (
 
 # Core on the tables: building ORM objects and flushing them costs more per row than the INSERT itself.
 _COMPLAINTS, _TAGS = Complaint.metadata.tables["complaints"], ComplaintTag.metadata.tables["complaint_tags"]
-_INSERT_COMPLAINT = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, sort_by_parameter_order=True)
-_INSERT_COMPLAINT_PLAIN = insert(_COMPLAINTS)
-_LARGEST_ID = select(func.coalesce(func.max(_COMPLAINTS.c.id), 0))
-_IDS_AFTER = select(_COMPLAINTS.c.id).where(_COMPLAINTS.c.id > bindparam("after")).order_by(_COMPLAINTS.c.id)
 _INSERT_TAG = insert(_TAGS)
 
 
@@ -146,19 +142,7 @@ def known_complaints(
 
 def insert_complaints(connection: Connection, rows: Sequence[dict[str, object]]) -> list[int]:
     """New complaints (each row with the same keys, `INSERTED_COLUMNS`); their IDs in the order of `rows`."""
-    if connection.dialect.driver != "pysqlite":
-        # The sequence hands out IDs in the order the statement inserts its rows, which is the order of
-        # `rows`: sorted, the IDs RETURNING gave are the rows' own, whatever order it gave them in.
-        return sorted(int(found[0]) for found in execute_rows(connection, _INSERT_COMPLAINT, rows))
-    # SQLite (`Database.write`): RETURNING about doubles the cost of each row's INSERT (measured: 86–115
-    # against 43–67 µs a row). A new row's ID is the largest so far plus one, and nobody else writes while
-    # the write holds SQLite's lock: the rows inserted are the IDs after the largest before, in order.
-    before = int(select_rows(connection, _LARGEST_ID, {})[0][0])
-    execute_rows(connection, _INSERT_COMPLAINT_PLAIN, rows)
-    ids = [int(row[0]) for row in select_rows(connection, _IDS_AFTER, {"after": before})]
-    if len(ids) != len(rows):
-        raise RuntimeError(f"{len(rows)} complaints inserted but {len(ids)} new IDs found")
-    return ids
+    return insert_with_ids(connection, _COMPLAINTS, rows)
 
 
 def insert_tags(connection: Connection, rows: Sequence[dict[str, object]]) -> None:

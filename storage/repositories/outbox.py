@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.driver import among, execute_rows
+from storage.driver import among, insert_with_ids
 from storage.models import OutboxNotice
 
 _OUTBOX = OutboxNotice.metadata.tables["outbox"]
-_INSERT = insert(_OUTBOX)
 # Long IN-lists are split: a burst can have a thousand complaints waiting.
 CHUNK = 500
 
@@ -46,9 +45,9 @@ def _chunks(values: Collection[int]) -> list[list[int]]:
     return [ordered[start : start + CHUNK] for start in range(0, len(ordered), CHUNK)]
 
 
-def insert_notices(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Every notice of a logged batch in one statement, in the write that stores the complaints."""
-    execute_rows(connection, _INSERT, rows)
+def insert_notices(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Every notice of a logged batch, in the write that stores the complaints; their IDs, in order."""
+    return insert_with_ids(connection, _OUTBOX, rows)
 
 
 class OutboxRepository:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from bot.complaints.outbox import Outbox
 from bot.console import demo
@@ -83,6 +83,34 @@ async def _waiting_count_is(harness: Harness, count: int) -> bool:
 
 async def outbox_empty(harness: Harness) -> bool:
     return await waiting(harness) == []
+
+
+def outbox_statements(harness: Harness) -> list[str]:
+    """Every statement on the outbox from now on (the drainer's claims, settlements and polls)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "outbox" in statement:
+            seen.append(" ".join(statement.split())[:60])
+
+    event.listen(harness.database.engine.sync_engine, "before_cursor_execute", record)
+    return seen
+
+
+async def test_a_notice_is_written_leased_to_the_drainer_that_sends_it(harness: Harness) -> None:
+    outbox = outbox_of(harness)
+    outbox.poll_seconds = 3600  # only what the command sets off, no look for forgotten rows meanwhile
+    await outbox.stop(0)
+    await outbox.start()
+    await asyncio.sleep(0.05)  # the start's look for rows left before it
+    seen = outbox_statements(harness)
+    label = await add(harness, demo.MAYA, "https://x.com/jane/status/1789 my refund is three weeks late")
+
+    assert [labels_in(post) for post in triage_posts(harness)] == [[label]]
+    await eventually(lambda: outbox_empty(harness))
+    # Sent and removed, never claimed: the row was written with this drainer's lease.
+    assert not [statement for statement in seen if statement.startswith("UPDATE outbox")], seen
+    assert [statement for statement in seen if statement.startswith("DELETE FROM outbox")], seen
 
 
 async def test_a_notice_left_unsent_is_sent_once_by_the_next_start(harness: Harness) -> None:

@@ -13,9 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.complaints.service import INSERTED_COLUMNS
 from storage import driver
-from storage.models import AuditEvent, Complaint
-from storage.repositories import complaints as complaints_repository
-from storage.repositories import outbox as outbox_repository
+from storage.models import AuditEvent, Complaint, OutboxNotice
 
 NOW = datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=UTC)
 DIALECTS = [sqlite.dialect(), postgresql.asyncpg.dialect()]
@@ -54,9 +52,9 @@ OUTBOX_ROW = {
 @pytest.mark.parametrize(
     "statement, rows",
     [
-        (complaints_repository._INSERT_COMPLAINT_PLAIN, [complaint_row(i) for i in range(3)]),
+        (Complaint.__table__.insert(), [complaint_row(i) for i in range(3)]),
         (AuditEvent.__table__.insert(), [AUDIT_ROW]),
-        (outbox_repository._INSERT, [OUTBOX_ROW]),
+        (OutboxNotice.__table__.insert(), [OUTBOX_ROW]),
     ],
     ids=["complaints", "audit", "outbox"],
 )
