@@ -1,8 +1,9 @@
 """The outbox: notices of new complaints, stored in the transaction that logs the complaints, sent afterwards.
 
 One row per new complaint, written with it: a crash between the commit and the post leaves the row, and a
-drainer (`bot.complaints.outbox`) sends it later. Drainers claim rows before sending (`claimed_until`, a
-lease), so two instances never both send one; a row is deleted once its notice was sent, or given up on.
+drainer (`bot.complaints.outbox`) sends it later. A row is sent only under a drainer's lease
+(`claimed_until`): written with the lease of the drainer of the process that stores it, or claimed later,
+so two instances never both send one; a row is deleted once its notice was sent, or given up on.
 """
 
 from __future__ import annotations
