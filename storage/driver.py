@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, bindparam, exc, func, insert, select
+from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, bindparam, exc, insert
 from sqlalchemy.orm import InstrumentedAttribute
 
 
@@ -222,32 +222,38 @@ def execute_rows(connection: Connection, statement: Any, rows: Sequence[dict[str
 
 
 @functools.cache
-def _id_statements(table: Table) -> tuple[Any, Any, Any, Any]:
-    """`table`'s INSERT returning its `id` (in the order of the rows), its plain INSERT, the largest ID so far,
-    and the IDs after one bound as `after`, in order."""
-    return (
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        insert(table),
-        select(func.coalesce(func.max(table.c.id), 0)),
-        select(table.c.id).where(table.c.id > bindparam("after")).order_by(table.c.id),
-    )
+def _inserts(table: Table) -> tuple[Any, Any]:
+    """`table`'s INSERT, and its INSERT returning its `id` in the order of the rows (built once: compiled
+    forms are kept per statement)."""
+    return insert(table), insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 def insert_with_ids(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert `rows` (each with the same keys) into `table`; their new IDs, in the order of `rows`."""
     if not rows:
         return []
-    returning, plain, largest, after = _id_statements(table)
     if connection.dialect.driver != "pysqlite":
         # The sequence hands out IDs in the order the statement inserts its rows, which is the order of
         # `rows`: sorted, the IDs RETURNING gave are the rows' own, whatever order it gave them in.
-        return sorted(int(found[0]) for found in execute_rows(connection, returning, rows))
+        return sorted(int(found[0]) for found in execute_rows(connection, _inserts(table)[1], rows))
     # SQLite (`Database.write`): RETURNING about doubles the cost of each row's INSERT (measured on a
     # complaint: 86–115 against 43–67 µs a row). A new row's ID is the largest so far plus one, and nobody
-    # else writes while the write holds SQLite's lock: the rows inserted are the IDs after the largest before.
-    before = int(select_rows(connection, largest, {})[0][0])
-    execute_rows(connection, plain, rows)
-    ids = [int(row[0]) for row in select_rows(connection, after, {"after": before})]
-    if len(ids) != len(rows):
-        raise RuntimeError(f"{len(rows)} rows inserted into {table.name} but {len(ids)} new IDs found")
+    # else writes while the write holds SQLite's lock: a statement's rows are the IDs up to the last one it
+    # inserted (its `lastrowid`; a trigger's inserts do not change it once the statement is done).
+    compiled = _compiled_once(connection, _inserts(table)[0], tuple(rows[0]))
+    parts = _one_row_insert(compiled, returning=False)
+    assert parts is not None, "a plain INSERT of the rows' columns"
+    values = _processed(compiled, rows)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    ids: list[int] = []
+    try:
+        for sql, page in _multi_row_statements(compiled, parts, values):
+            last = driver.execute(sql, page).lastrowid
+            count = len(page) // len(values[0])
+            if last is None or last < count:
+                raise RuntimeError(f"{count} rows inserted into {table.name} but no new IDs")
+            ids.extend(range(last - count + 1, last + 1))
+    except sqlite3.Error as error:  # as SQLAlchemy raises it (e.g. IntegrityError on a unique key)
+        raise exc.DBAPIError.instance(compiled.string, None, error, sqlite3.Error) from error
     return ids
