@@ -1,4 +1,9 @@
-"""All table models, imported here so `Base.metadata` knows every table (Alembic reads it)."""
+"""All table models, imported here so `Base.metadata` knows every table (Alembic reads it), and configured
+once they are all mapped (`configure_mappers`): an object built outside a session (`base.detached`, what the
+Core reads and writes hand back) has working attributes only once its mapper is configured, which the ORM
+otherwise does at its first query — a fresh process whose first request wrote through Core failed there."""
+
+from sqlalchemy.orm import configure_mappers
 
 from storage.models.base import Base, TeamScoped, UTCDateTime, utcnow
 from storage.models.complaints import (
@@ -63,3 +68,5 @@ __all__ = [
     "slack_oauth_states",
     "utcnow",
 ]
+
+configure_mappers()
