@@ -27,6 +27,7 @@ from storage.repositories.projects import (
     NOTES_SHOWN,
     ProjectLine,
     ProjectRepository,
+    compact_accepted,
     insert_project,
     project_lines,
     read_project_card,
@@ -383,6 +384,11 @@ async def project_stats(session: AsyncSession, team_id: str) -> ProjectStats:
 
 async def has_accepted_compact(session: AsyncSession, team_id: str, user_id: str) -> bool:
     return await ProjectRepository(session).has_accepted_compact(team_id, user_id)
+
+
+async def accepted_compact(database: Database, team_id: str, user_id: str) -> bool:
+    """`has_accepted_compact` outside a unit of work: a short read, for the ack path."""
+    return await database.read(compact_accepted, team_id, user_id)
 
 
 async def accept_compact(session: AsyncSession, actor: Actor) -> bool:

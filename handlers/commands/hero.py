@@ -38,8 +38,7 @@ async def _new(runtime: Runtime, body: dict[str, Any], title: str, client: Async
         await open_new_project_modal(runtime, client, body, channel_id=body.get("channel_id"))
         return CommandReply()
     actor = await actor_of(runtime, client, body)
-    async with runtime.database.unit_of_work() as session:
-        accepted = await service.has_accepted_compact(session, actor.team_id, actor.user_id)
+    accepted = await service.accepted_compact(runtime.database, actor.team_id, actor.user_id)
     project = await service.create_project(runtime.database, actor, ProjectDraft(title=title), now=runtime.now())
     return CommandReply(
         project_views.created_confirmation(project, needs_details=True, remind_compact=not accepted),
@@ -106,8 +105,7 @@ async def _stats(runtime: Runtime, body: dict[str, Any], rest: str, client: Asyn
 
 
 async def _compact(runtime: Runtime, body: dict[str, Any], rest: str, client: AsyncWebClient) -> CommandReply:
-    async with runtime.database.unit_of_work() as session:
-        accepted = await service.has_accepted_compact(session, team_of(body), user_of(body))
+    accepted = await service.accepted_compact(runtime.database, team_of(body), user_of(body))
     return CommandReply(project_views.compact_message(accepted=accepted))
 
 

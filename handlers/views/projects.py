@@ -40,8 +40,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         actor = await actor_of(runtime, client, body)
         draft = draft_from_state(view["state"]["values"])
         try:
-            async with runtime.database.unit_of_work() as session:
-                accepted = await service.has_accepted_compact(session, actor.team_id, actor.user_id)
+            accepted = await service.accepted_compact(runtime.database, actor.team_id, actor.user_id)
             project = await service.create_project(runtime.database, actor, draft, now=runtime.now())
         except UserError as error:
             await _refuse(ack, error, "title")

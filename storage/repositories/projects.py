@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, Select, Table, bindparam, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.driver import select_rows
+from storage.driver import execute_rows, insert_with_ids, select_rows
 from storage.models import CompactAcceptance, Project, ProjectMember, ProjectNote
 from storage.models.base import detached, detached_rows
 
@@ -23,7 +23,7 @@ class ProjectLine(NamedTuple):
     owner_id: str
 
 
-_INSERT_PROJECT = insert(Project)
+_PROJECTS: Table = Project.__table__  # type: ignore[assignment]
 _INSERT_MEMBER = insert(ProjectMember)
 _INSERT_NOTE = insert(ProjectNote)
 
@@ -33,15 +33,13 @@ def insert_project(
 ) -> Project:
     """A new project (`values`: every column but its ID), its members and the first entry of its timeline,
     through Core in a `Database.write`; the project as an object outside any session, members loaded."""
-    inserted = connection.execute(_INSERT_PROJECT, values).inserted_primary_key
-    assert inserted is not None
-    project_id = int(inserted[0])
+    project_id = insert_with_ids(connection, _PROJECTS, [values])[0]
     members: list[dict[str, Any]] = [
         {"project_id": project_id, "user_id": user_id} for user_id in sorted(set(member_ids))
     ]
     if members:
-        connection.execute(_INSERT_MEMBER, members)
-    connection.execute(_INSERT_NOTE, {**first_note, "project_id": project_id})
+        execute_rows(connection, _INSERT_MEMBER, members)
+    execute_rows(connection, _INSERT_NOTE, [{**first_note, "project_id": project_id}])
     return detached(
         Project,
         {
@@ -151,6 +149,17 @@ class ProjectRepository:
 
     def accept_compact(self, team_id: str, user_id: str) -> None:
         self.session.add(CompactAcceptance(team_id=team_id, user_id=user_id))
+
+
+_COMPACT_ACCEPTED = select(CompactAcceptance.user_id).where(
+    CompactAcceptance.team_id == bindparam("team_id"), CompactAcceptance.user_id == bindparam("user_id")
+)
+
+
+def compact_accepted(connection: Connection, team_id: str, user_id: str) -> bool:
+    """Whether this person has accepted the HERO compact (`Database.read`: one look-up by the primary key,
+    without a unit of work — `/hero new` asks it on the ack path)."""
+    return bool(select_rows(connection, _COMPACT_ACCEPTED, {"team_id": team_id, "user_id": user_id}))
 
 
 def project_lines(

@@ -94,6 +94,11 @@ async def test_add_details_button_edits_the_project(harness: Harness) -> None:
 
 
 async def test_compact_is_accepted_once(harness: Harness) -> None:
+    def last_to_maya() -> str:
+        return texts([e for e in harness.fake.ephemerals if e.user == demo.MAYA][-1].blocks)
+
+    await new_project(harness, "Before the compact")
+    assert "Logged *HERO-1" in last_to_maya() and "haven't accepted the HERO compact" in last_to_maya()
     await harness.slack.slash(demo.MAYA, "/hero", "compact")
     compact = [e for e in harness.fake.ephemerals if e.user == demo.MAYA][-1]
     assert "IT promises" in texts(compact.blocks)
@@ -106,6 +111,8 @@ async def test_compact_is_accepted_once(harness: Harness) -> None:
     assert "You have accepted" in texts([e for e in harness.fake.ephemerals if e.user == demo.MAYA][-1].blocks)
     await harness.slack.slash(demo.MAYA, "/hero", "new")
     assert "HERO compact" not in texts(harness.fake.top_modal(demo.MAYA).view["blocks"])
+    await new_project(harness, "After the compact")
+    assert "Logged *HERO-2" in last_to_maya() and "HERO compact" not in last_to_maya()
 
 
 async def test_stats_count_by_stage_and_channel(harness: Harness) -> None:
