@@ -113,19 +113,27 @@ CADENCES = (
 )
 
 
+# Each digest is composed this many times and its fastest kept, as the ack path keeps its best round: the
+# machine's other work (PostgreSQL still writing out the ingestion run's databases) once had a 10k digest take
+# 609 ms that took 54 ms on a rerun. The first composition still reads the freshly loaded file cold.
+TIMINGS_PER_DIGEST = 3
+
+
 async def time_digests(database: Database) -> list[tuple[str, float, int]]:
     """(cadence, seconds, complaints opened in the period) for a weekly and a monthly digest of the loaded data."""
     timings = []
     for name, cadence in CADENCES:
         period = cadence.period_due(NOW)
-        async with database.unit_of_work(background=True) as session:
-            council = await session.get(Council, 1)
-            assert council is not None
-            started = time.monotonic()
-            digest = await compose_digest(session, council, period, cadence.previous(period), now=NOW)
-            took = time.monotonic() - started
+        fastest = float("inf")
+        for _ in range(TIMINGS_PER_DIGEST):
+            async with database.unit_of_work(background=True) as session:
+                council = await session.get(Council, 1)
+                assert council is not None
+                started = time.monotonic()
+                digest = await compose_digest(session, council, period, cadence.previous(period), now=NOW)
+                fastest = min(fastest, time.monotonic() - started)
         assert digest.complaints is not None
-        timings.append((name, took, int(digest.complaints.opened.now)))
+        timings.append((name, fastest, int(digest.complaints.opened.now)))
     return timings
 
 
@@ -157,7 +165,7 @@ async def digest_lines(workdir: Path, sizes: Sequence[int]) -> list[str]:
         path.unlink(missing_ok=True)
         rows_timed.append((rows, loaded, timings))
     out = [
-        "Digest: compose a council digest (SQLite, one year of complaints generated in bulk)",
+        f"Digest: compose a council digest (SQLite, one year of complaints generated in bulk; fastest of {TIMINGS_PER_DIGEST})",
         f"{'complaints':>10} {'load s':>7} " + " ".join(f"{name + ' ms':>11}" for name, _ in CADENCES),
     ]
     for rows, loaded, timings in rows_timed:
